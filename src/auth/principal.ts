@@ -1,0 +1,63 @@
+// Who the caller is, derived from a verified access token and the group-to-scope map.
+import type { AccessTokenClaims } from './token-verifier';
+
+/** The authenticated caller of a request. */
+export interface Principal {
+  /** The user's `sub`, or the client id for machine-to-machine tokens. */
+  sub: string;
+  /** Cognito username; null for machine-to-machine tokens. */
+  username: string | null;
+  /** App client the token was issued to. */
+  clientId: string;
+  /** The token's scopes plus the scopes its groups grant. */
+  scopes: string[];
+  /** Cognito groups. */
+  groups: string[];
+  /** Always `access`. */
+  tokenUse: 'access';
+  /** The session the token belongs to: `origin_jti`, else `jti`. */
+  sessionId: string;
+  /** `iat`, epoch seconds. */
+  issuedAt: number;
+  /** `exp`, epoch seconds. */
+  expiresAt: number;
+  /** `auth_time`, else `iat`, epoch seconds: compared with the logout-all cut-off. */
+  authTime: number;
+  /** The raw access token, for calls to Cognito made on the user's behalf (GlobalSignOut). */
+  accessToken: string;
+}
+
+/** The session a token belongs to: `origin_jti` (stable across refreshes on Cognito), else `jti`. */
+export function sessionIdOf(claims: AccessTokenClaims): string {
+  // A token without jti is only mintable by the pool's key; its sub and iat still pin it to one session.
+  return claims.origin_jti ?? claims.jti ?? `${claims.sub}:${claims.iat ?? 0}`;
+}
+
+/** When the user authenticated: `auth_time`, else `iat`. */
+export function authTimeOf(claims: AccessTokenClaims): number {
+  return claims.auth_time ?? claims.iat ?? 0;
+}
+
+/** Builds the principal of verified claims; `groupScopes` maps Cognito groups to the scopes they grant. */
+export function toPrincipal(
+  claims: AccessTokenClaims,
+  accessToken: string,
+  groupScopes: Record<string, string[]>,
+): Principal {
+  const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
+  const scopes = new Set(claims.scope ? claims.scope.split(' ').filter(Boolean) : []);
+  for (const group of groups) for (const scope of groupScopes[group] ?? []) scopes.add(scope);
+  return {
+    sub: claims.sub,
+    username: claims.username ?? null,
+    clientId: claims.client_id,
+    scopes: [...scopes],
+    groups,
+    tokenUse: 'access',
+    sessionId: sessionIdOf(claims),
+    issuedAt: claims.iat ?? 0,
+    expiresAt: claims.exp,
+    authTime: authTimeOf(claims),
+    accessToken,
+  };
+}

@@ -1,0 +1,231 @@
+// Parses the environment once, by a schema, into the typed configuration the rest of the service takes.
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+
+/** Where a Redis server or cluster is, and how the service names its keys. */
+export interface RedisConfig {
+  /** `redis://` or `rediss://` URL of a single server; undefined when a cluster or no Redis is used. */
+  url?: string;
+  /** Seed nodes of a Redis Cluster, used instead of `url`. */
+  clusterNodes?: { host: string; port: number }[];
+}
+
+/** The Cognito user pool and app client the service logs users in with and accepts tokens from. */
+export interface CognitoConfig {
+  /** AWS region of the pool. */
+  region: string;
+  /** User pool id, e.g. `eu-west-1_AbCdEf123`. */
+  userPoolId: string;
+  /** The app client used for login. */
+  clientId: string;
+  /** The app client's secret, when it has one: SECRET_HASH is then sent on every call. */
+  clientSecret?: string;
+  /** Cognito API endpoint override (cognito-local); undefined for AWS. */
+  endpoint?: string;
+  /** Issuer every accepted token must carry. */
+  issuer: string;
+  /** Where the signing keys are fetched. */
+  jwksUri: string;
+  /** True when issuer and JWKS are AWS's own for this pool, so aws-jwt-verify's Cognito verifier applies. */
+  awsIssuer: boolean;
+  /** Client ids whose access tokens are accepted: the login client first, then the allowed extra ones. */
+  acceptedClientIds: string[];
+}
+
+/** The whole configuration of one service instance. */
+export interface Config {
+  /** True when NODE_ENV is `production`. */
+  production: boolean;
+  /** Listening and HTTP behaviour. */
+  server: {
+    /** Listen port. */
+    port: number;
+    /** Listen address. */
+    host: string;
+    /** Express `trust proxy` setting; undefined leaves Express's default (trust nothing). */
+    trustProxy?: boolean | number | string;
+    /** Origins allowed to call with credentials. */
+    corsOrigins: string[];
+  };
+  /** Cognito pool and client. */
+  cognito: CognitoConfig;
+  /** Redis; undefined means the in-process store (one instance only). */
+  redis?: RedisConfig;
+  /** Prefix of every key the service writes. */
+  keyPrefix: string;
+  /** How long a logged-out session and a logout-all cut-off are remembered, in seconds. */
+  sessionTtlSeconds: number;
+  /** Scopes each Cognito group grants. */
+  groupScopes: Record<string, string[]>;
+  /** Login throttle per (client IP, username). */
+  loginRateLimit: { limit: number; windowSeconds: number };
+  /** pino level. */
+  logLevel: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+const optionalText = z
+  .string()
+  .transform((value) => value.trim())
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const commaList = optionalText.transform((value) =>
+  value
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : [],
+);
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const httpUrl = optionalText.refine(
+  (value) => {
+    if (value === undefined) return true;
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s) URL' },
+);
+
+const groupScopesSchema = z.record(z.string(), z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)));
+
+const envSchema = z
+  .object({
+    NODE_ENV: optionalText,
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: optionalText.default('0.0.0.0'),
+    AWS_REGION: optionalText.refine((value) => value === undefined || /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value), {
+      message: 'must be an AWS region such as eu-west-1',
+    }),
+    COGNITO_USER_POOL_ID: z
+      .string({ message: 'required' })
+      .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must be a user pool id such as eu-west-1_AbCdEf123'),
+    COGNITO_CLIENT_ID: z.string({ message: 'required' }).regex(/^[\w+]+$/, 'must be an app client id'),
+    COGNITO_CLIENT_SECRET: optionalText,
+    COGNITO_ENDPOINT: httpUrl,
+    COGNITO_ISSUER: httpUrl,
+    COGNITO_JWKS_URI: httpUrl,
+    COGNITO_ALLOWED_CLIENT_IDS: commaList,
+    REDIS_URL: optionalText.refine(
+      (value) => value === undefined || /^rediss?:\/\//.test(value),
+      'must be a redis:// or rediss:// URL',
+    ),
+    REDIS_CLUSTER_NODES: commaList.refine(
+      (nodes) => nodes.every((node) => /^[^:\s]+:\d{1,5}$/.test(node)),
+      'must be host:port,host:port',
+    ),
+    REDIS_KEY_PREFIX: z.string().default('auth:'),
+    SESSION_TTL_SECONDS: positiveInt(2_592_000),
+    GROUP_SCOPES: z
+      .string()
+      .default('{}')
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+          return z.NEVER;
+        }
+      })
+      .pipe(groupScopesSchema),
+    CORS_ORIGINS: commaList,
+    LOGIN_RATE_LIMIT: positiveInt(10),
+    LOGIN_RATE_WINDOW_SECONDS: positiveInt(900),
+    TRUST_PROXY: optionalText,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.AWS_REGION && !env.COGNITO_ENDPOINT) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'required unless COGNITO_ENDPOINT is set' });
+    }
+    if (env.NODE_ENV === 'production' && !env.REDIS_URL && env.REDIS_CLUSTER_NODES.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'required when NODE_ENV=production (the in-process denylist serves one instance only)',
+      });
+    }
+  });
+
+/** `true`/`false`, a hop count, or Express's own strings (`loopback`, subnets). */
+function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function checkJwksUri(uri: string): void {
+  const url = new URL(uri);
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new ConfigError('Invalid configuration: COGNITO_JWKS_URI: http is allowed only for loopback hosts');
+  }
+}
+
+/** Parses the environment; throws ConfigError whose message is one line naming the variable and the problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') || 'environment';
+    throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  const region = e.AWS_REGION ?? 'us-east-1';
+  const endpoint = e.COGNITO_ENDPOINT?.replace(/\/+$/, '');
+  const defaultIssuer = endpoint
+    ? `${endpoint}/${e.COGNITO_USER_POOL_ID}`
+    : `https://cognito-idp.${region}.amazonaws.com/${e.COGNITO_USER_POOL_ID}`;
+  const issuer = (e.COGNITO_ISSUER ?? defaultIssuer).replace(/\/+$/, '');
+  const jwksUri = e.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
+  checkJwksUri(jwksUri);
+  const awsIssuer = !endpoint && !e.COGNITO_ISSUER && !e.COGNITO_JWKS_URI;
+
+  let redis: RedisConfig | undefined;
+  if (e.REDIS_CLUSTER_NODES.length > 0) {
+    redis = {
+      clusterNodes: e.REDIS_CLUSTER_NODES.map((node) => {
+        const [host = '', port = ''] = node.split(':');
+        return { host, port: Number(port) };
+      }),
+    };
+  } else if (e.REDIS_URL) {
+    redis = { url: e.REDIS_URL };
+  }
+
+  return {
+    production: e.NODE_ENV === 'production',
+    server: {
+      port: e.PORT,
+      host: e.HOST ?? '0.0.0.0',
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      corsOrigins: e.CORS_ORIGINS,
+    },
+    cognito: {
+      region,
+      userPoolId: e.COGNITO_USER_POOL_ID,
+      clientId: e.COGNITO_CLIENT_ID,
+      clientSecret: e.COGNITO_CLIENT_SECRET,
+      endpoint,
+      issuer,
+      jwksUri,
+      awsIssuer,
+      acceptedClientIds: [e.COGNITO_CLIENT_ID, ...e.COGNITO_ALLOWED_CLIENT_IDS],
+    },
+    redis,
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    groupScopes: e.GROUP_SCOPES,
+    loginRateLimit: { limit: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,76 @@
+// Builds the Express app from its dependencies: no global state, nothing listens here.
+import cors from 'cors';
+import express, { type Express } from 'express';
+import type { Store } from 'express-rate-limit';
+import type { Logger } from 'pino';
+import { Authenticator } from '../auth/authenticator';
+import { SessionService } from '../auth/session-service';
+import type { AccessTokenVerifier } from '../auth/token-verifier';
+import { BookStore } from '../books/book-store';
+import type { CognitoAuth } from '../cognito/cognito-auth';
+import type { Config } from '../config/config';
+import type { SessionStore } from '../sessions/session-store';
+import { requireAuth } from './auth-middleware';
+import { errorHandler, notFound } from './error-handler';
+import { loginRateLimiter } from './login-rate-limit';
+import { requestLogger } from './request-logger';
+import { authRoutes } from './routes/auth-routes';
+import { bookRoutes } from './routes/book-routes';
+import { loadOpenApiDocument, metaRoutes } from './routes/meta-routes';
+
+/** Everything the app needs; main.ts builds the real ones, tests may swap one for a labelled fake. */
+export interface AppDeps {
+  /** Parsed configuration. */
+  config: Config;
+  /** Cognito calls. */
+  cognito: CognitoAuth;
+  /** Access token verification. */
+  verifier: AccessTokenVerifier;
+  /** Denylist and refresh token records. */
+  sessions: SessionStore;
+  /** Login rate-limit counts; in-process when absent. */
+  rateLimitStore?: Store;
+  /** Logger. */
+  logger: Logger;
+  /** Options of the session service (clock, sleep) for tests. */
+  clock?: { now?: () => number; sleep?: (ms: number) => Promise<void> };
+  /** The OpenAPI document; read from openapi.yaml when absent. */
+  openapi?: Record<string, unknown>;
+}
+
+/** Creates the app. */
+export function createApp(deps: AppDeps): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
+
+  app.use(requestLogger(deps.logger));
+  if (config.server.corsOrigins.length > 0) {
+    app.use(cors({ origin: config.server.corsOrigins, credentials: true, maxAge: 600 }));
+  }
+  app.use(express.json({ limit: '10kb' }));
+
+  const authenticator = new Authenticator(deps.verifier, deps.sessions, config.groupScopes);
+  const sessionService = new SessionService(deps.cognito, deps.sessions, deps.logger, {
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    ...deps.clock,
+  });
+  const loginLimiter = loginRateLimiter({ ...config.loginRateLimit, store: deps.rateLimitStore });
+  const scopes = [...new Set(['books/read', 'books/write', ...Object.values(config.groupScopes).flat()])];
+
+  app.use(
+    metaRoutes({
+      sessions: deps.sessions,
+      verifier: deps.verifier,
+      issuer: config.cognito.issuer,
+      scopes,
+      openapi: deps.openapi ?? loadOpenApiDocument(),
+    }),
+  );
+  app.use('/auth', authRoutes({ sessions: sessionService, authenticator, cognito: config.cognito, loginLimiter }));
+  app.use('/books', bookRoutes(new BookStore(), requireAuth(authenticator)));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

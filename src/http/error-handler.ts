@@ -1,0 +1,44 @@
+// The one place that writes error responses: the contract's body, headers, and no internals.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import {
+  HttpError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServerError,
+  UnsupportedMediaTypeError,
+} from '../errors';
+
+/** body-parser's errors carry a `type`; they are the caller's fault and become 4xx. */
+function fromBodyParser(err: unknown): HttpError | undefined {
+  const type = (err as { type?: unknown } | null)?.type;
+  if (type === 'entity.parse.failed') return new InvalidRequestError('The body is not valid JSON.');
+  if (type === 'entity.too.large') return new PayloadTooLargeError('The body is too large.');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new UnsupportedMediaTypeError('The body encoding is not supported.');
+  }
+  if (typeof type === 'string') return new InvalidRequestError('The body could not be read.');
+  return undefined;
+}
+
+/** Answers 404 for any route nobody handled. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
+};
+
+/** Writes `{error, error_description[, details]}` with the error's status and headers; logs what is unexpected. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const known = err instanceof HttpError ? err : fromBodyParser(err);
+  if (!known || known.status >= 500) {
+    const level = known && known.status === 503 ? 'warn' : 'error';
+    req.log?.[level]({ err }, 'request failed');
+  }
+  const error = known ?? new ServerError('The service failed to handle this request.');
+  if (res.headersSent) return;
+  res.status(error.status).set(error.headers());
+  // A 500's own message may name Cognito internals: it goes to the log, the caller gets a plain one.
+  const description = error.status === 500 ? 'The service failed to handle this request.' : error.message;
+  const body: Record<string, unknown> = { error: error.code, error_description: description };
+  if (error instanceof InvalidRequestError && error.details) body.details = error.details;
+  res.json(body);
+};

@@ -1,0 +1,178 @@
+// /auth/*: login, OAuth 2.0 token endpoint, refresh, challenge, logout, logout-all and me.
+import { timingSafeEqual } from 'node:crypto';
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Authenticator } from '../../auth/authenticator';
+import type { SessionService } from '../../auth/session-service';
+import type { CognitoConfig } from '../../config/config';
+import {
+  InvalidClientError,
+  InvalidCredentialsError,
+  InvalidGrantError,
+  UnsupportedGrantTypeError,
+  UnsupportedMediaTypeError,
+} from '../../errors';
+import { principalOf, requireAuth } from '../auth-middleware';
+import { sendTokens } from '../token-response';
+import { parseInput } from '../validate';
+
+const username = z.string({ message: 'required' }).min(1, 'required').max(128);
+const password = z.string({ message: 'required' }).min(1, 'required').max(256);
+const refreshToken = z.string({ message: 'required' }).min(1, 'required').max(8192);
+
+const loginBody = z.object({ username, password });
+const refreshBody = z.object({ refresh_token: refreshToken });
+const logoutBody = z.object({ refresh_token: refreshToken.optional() });
+const challengeBody = z.object({
+  challenge: z.literal('NEW_PASSWORD_REQUIRED', { message: 'must be NEW_PASSWORD_REQUIRED' }),
+  username,
+  session: z.string({ message: 'required' }).min(1, 'required').max(4096),
+  new_password: password,
+});
+const tokenForm = z.object({
+  grant_type: z.string({ message: 'required' }).min(1, 'required'),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+  scope: z.string().optional(),
+});
+const passwordGrant = z.object({ username, password });
+const refreshGrant = z.object({ refresh_token: refreshToken });
+
+/** What the auth routes need. */
+export interface AuthRoutesDeps {
+  /** Login, refresh, challenge and logout logic. */
+  sessions: SessionService;
+  /** Bearer verification for the protected routes. */
+  authenticator: Authenticator;
+  /** The app client, to check client credentials sent to the token endpoint. */
+  cognito: CognitoConfig;
+  /** Throttles password logins per (client IP, username). */
+  loginLimiter: RequestHandler;
+}
+
+/** Refuses a body that is not JSON; an empty body passes (and fails validation if fields are needed). */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  if (hasBody(req) && !req.is('application/json')) {
+    throw new UnsupportedMediaTypeError('Send the body as application/json.');
+  }
+  next();
+};
+
+const formOnly: RequestHandler = (req, _res, next) => {
+  if (!req.is('application/x-www-form-urlencoded')) {
+    throw new UnsupportedMediaTypeError('Send the body as application/x-www-form-urlencoded.');
+  }
+  next();
+};
+
+function hasBody(req: Request): boolean {
+  return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Client credentials are optional; when sent (form or HTTP Basic), they must be this service's app client. */
+function checkClient(req: Request, form: z.infer<typeof tokenForm>, cognito: CognitoConfig): void {
+  let clientId = form.client_id;
+  let clientSecret = form.client_secret;
+  const authorization = req.get('authorization');
+  if (authorization?.toLowerCase().startsWith('basic ')) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new InvalidClientError('The Basic client credentials are malformed.');
+    clientId = decodeURIComponent(decoded.slice(0, colon));
+    clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+  }
+  if (clientId && clientId !== cognito.clientId) throw new InvalidClientError('Unknown client.');
+  if (clientSecret && !(cognito.clientSecret && safeEqual(clientSecret, cognito.clientSecret))) {
+    throw new InvalidClientError('Invalid client credentials.');
+  }
+}
+
+/** Builds the /auth router. */
+export function authRoutes(deps: AuthRoutesDeps): Router {
+  const router = Router();
+  const auth = requireAuth(deps.authenticator);
+  const form = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 });
+
+  router.post('/login', jsonOnly, deps.loginLimiter, async (req, res) => {
+    const body = parseInput(loginBody, req.body);
+    const result = await deps.sessions.login(body.username, body.password);
+    if ('challenge' in result) {
+      res.set('Cache-Control', 'no-store').json(result.challenge);
+      return;
+    }
+    sendTokens(res, result.tokens);
+  });
+
+  // Only the password grant is a login attempt; refreshes are not throttled by username.
+  const limitPasswordGrant: RequestHandler = (req, res, next) =>
+    req.body?.grant_type === 'password' ? deps.loginLimiter(req, res, next) : next();
+
+  router.post('/token', formOnly, form, limitPasswordGrant, async (req, res) => {
+    const params = parseInput(tokenForm, req.body);
+    checkClient(req, params, deps.cognito);
+    if (params.grant_type === 'refresh_token') {
+      const grant = parseInput(refreshGrant, req.body);
+      sendTokens(res, await deps.sessions.refresh(grant.refresh_token));
+      return;
+    }
+    if (params.grant_type !== 'password') {
+      throw new UnsupportedGrantTypeError('grant_type must be "password" or "refresh_token".');
+    }
+    const grant = parseInput(passwordGrant, req.body);
+    const result = await deps.sessions.login(grant.username, grant.password).catch((err: unknown) => {
+      // RFC 6749 §5.2: the token endpoint reports bad resource-owner credentials as invalid_grant.
+      throw err instanceof InvalidCredentialsError ? new InvalidGrantError(err.message) : err;
+    });
+    if ('challenge' in result) {
+      throw new InvalidGrantError(
+        'This account must set a new password first: use POST /auth/login, then POST /auth/challenge.',
+      );
+    }
+    sendTokens(res, result.tokens);
+  });
+
+  router.post('/refresh', jsonOnly, async (req, res) => {
+    const body = parseInput(refreshBody, req.body);
+    sendTokens(res, await deps.sessions.refresh(body.refresh_token));
+  });
+
+  router.post('/challenge', jsonOnly, async (req, res) => {
+    const body = parseInput(challengeBody, req.body);
+    sendTokens(res, await deps.sessions.completeNewPassword(body.username, body.session, body.new_password));
+  });
+
+  router.post('/logout', auth, jsonOnly, async (req, res) => {
+    const body = parseInput(logoutBody, req.body);
+    await deps.sessions.logout(principalOf(res), body.refresh_token);
+    res.status(204).end();
+  });
+
+  router.post('/logout-all', auth, async (_req, res) => {
+    await deps.sessions.logoutAll(principalOf(res));
+    res.status(204).end();
+  });
+
+  router.get('/me', auth, (_req, res) => {
+    const p = principalOf(res);
+    res.set('Cache-Control', 'no-store').json({
+      sub: p.sub,
+      username: p.username,
+      client_id: p.clientId,
+      scopes: p.scopes,
+      groups: p.groups,
+      token_use: p.tokenUse,
+      session_id: p.sessionId,
+      issued_at: p.issuedAt,
+      expires_at: p.expiresAt,
+      auth_time: p.authTime,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,33 @@
+// /books: the example resource; reading needs books/read, writing books/write.
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { BookStore } from '../../books/book-store';
+import { NotFoundError, UnsupportedMediaTypeError } from '../../errors';
+import { requireScopes } from '../auth-middleware';
+import { parseInput } from '../validate';
+
+const bookBody = z.object({
+  title: z.string({ message: 'required' }).trim().min(1, 'required').max(200),
+  author: z.string({ message: 'required' }).trim().min(1, 'required').max(200),
+});
+
+/** Builds the /books router; `auth` is the Bearer middleware every route runs first. */
+export function bookRoutes(books: BookStore, auth: RequestHandler): Router {
+  const router = Router();
+
+  router.get('/', auth, requireScopes('books/read'), (_req, res) => {
+    res.json(books.list());
+  });
+
+  router.post('/', auth, requireScopes('books/write'), (req, res) => {
+    if (!req.is('application/json')) throw new UnsupportedMediaTypeError('Send the body as application/json.');
+    res.status(201).json(books.add(parseInput(bookBody, req.body)));
+  });
+
+  router.delete('/:id', auth, requireScopes('books/write'), (req, res) => {
+    if (!books.remove(String(req.params.id))) throw new NotFoundError('No book with that id.');
+    res.status(204).end();
+  });
+
+  return router;
+}

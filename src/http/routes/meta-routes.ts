@@ -1,0 +1,79 @@
+// Health, readiness, RFC 9728 metadata, and the OpenAPI document with Swagger UI.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { parse } from 'yaml';
+import type { AccessTokenVerifier } from '../../auth/token-verifier';
+import type { SessionStore } from '../../sessions/session-store';
+
+/** Where openapi.yaml lives: the package root, two levels above this file in src/ and in dist/. */
+export const OPENAPI_PATH = path.resolve(__dirname, '../../../openapi.yaml');
+
+/** Reads and parses openapi.yaml. */
+export function loadOpenApiDocument(file = OPENAPI_PATH): Record<string, unknown> {
+  return parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+/** What the meta routes need. */
+export interface MetaRoutesDeps {
+  /** Checked by /readyz. */
+  sessions: SessionStore;
+  /** Checked by /readyz: the signing keys must be loaded. */
+  verifier: AccessTokenVerifier;
+  /** The token issuer, named as authorization server. */
+  issuer: string;
+  /** Every scope the API knows, for the metadata. */
+  scopes: string[];
+  /** The OpenAPI document. */
+  openapi: Record<string, unknown>;
+}
+
+/** Builds the router of the public, non-auth routes. */
+export function metaRoutes(deps: MetaRoutesDeps): Router {
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const down: string[] = [];
+    await deps.sessions.ping().catch(() => down.push('redis'));
+    if (!deps.verifier.keysLoaded()) await deps.verifier.loadKeys().catch(() => down.push('jwks'));
+    if (down.length === 0) {
+      res.json({ status: 'ready' });
+      return;
+    }
+    res
+      .status(503)
+      .set('Retry-After', '5')
+      .json({ error: 'temporarily_unavailable', error_description: `Not ready: ${down.join(', ')} unavailable.`, down });
+  });
+
+  router.get('/.well-known/oauth-protected-resource', (req, res) => {
+    const resource = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    res.json({
+      resource,
+      authorization_servers: [deps.issuer],
+      scopes_supported: deps.scopes,
+      bearer_methods_supported: ['header'],
+      resource_documentation: `${resource}/docs`,
+    });
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(deps.openapi);
+  });
+
+  router.use(
+    '/docs',
+    swaggerUi.serve,
+    swaggerUi.setup(deps.openapi, {
+      customSiteTitle: 'Cognito JWT API',
+      swaggerOptions: { persistAuthorization: false, validatorUrl: null },
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,76 @@
+// In-process SessionStore: for a single instance and tests; refused in production by the configuration.
+import type { RefreshTokenRecord, Revocation, SessionStore } from './session-store';
+
+interface UserEntry {
+  /** Logged-out session id → expiry (epoch ms). */
+  sessions: Map<string, number>;
+  cutoff?: { value: number; expiresAt: number };
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** Keeps session state in Maps, with the same expiry semantics as the Redis store. */
+export class MemorySessionStore implements SessionStore {
+  private readonly users = new Map<string, UserEntry>();
+  private readonly refreshTokens = new Map<string, { record: RefreshTokenRecord; expiresAt: number }>();
+  private lastSweep = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async revokeSession(sub: string, sessionId: string, ttlSeconds: number): Promise<void> {
+    this.entry(sub).sessions.set(sessionId, this.now() + ttlSeconds * 1000);
+    this.sweep();
+  }
+
+  async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number): Promise<void> {
+    const entry = this.entry(sub);
+    entry.cutoff = { value: Math.max(cutoff, entry.cutoff?.value ?? 0), expiresAt: this.now() + ttlSeconds * 1000 };
+    this.sweep();
+  }
+
+  async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
+    const entry = this.users.get(sub);
+    const now = this.now();
+    const sessionExpiry = entry?.sessions.get(sessionId);
+    const cutoff = entry?.cutoff && entry.cutoff.expiresAt > now ? entry.cutoff.value : null;
+    return { sessionRevoked: sessionExpiry !== undefined && sessionExpiry > now, cutoff };
+  }
+
+  async rememberRefreshToken(tokenId: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void> {
+    this.refreshTokens.set(tokenId, { record, expiresAt: this.now() + ttlSeconds * 1000 });
+    this.sweep();
+  }
+
+  async findRefreshToken(tokenId: string): Promise<RefreshTokenRecord | null> {
+    const found = this.refreshTokens.get(tokenId);
+    return found && found.expiresAt > this.now() ? found.record : null;
+  }
+
+  async forgetRefreshToken(tokenId: string): Promise<void> {
+    this.refreshTokens.delete(tokenId);
+  }
+
+  async ping(): Promise<void> {}
+
+  private entry(sub: string): UserEntry {
+    let entry = this.users.get(sub);
+    if (!entry) {
+      entry = { sessions: new Map() };
+      this.users.set(sub, entry);
+    }
+    return entry;
+  }
+
+  /** Drops expired entries at most once a minute, so memory follows the live entries. */
+  private sweep(): void {
+    const now = this.now();
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
+    this.lastSweep = now;
+    for (const [sub, entry] of this.users) {
+      for (const [sessionId, expiresAt] of entry.sessions) if (expiresAt <= now) entry.sessions.delete(sessionId);
+      if (entry.cutoff && entry.cutoff.expiresAt <= now) delete entry.cutoff;
+      if (entry.sessions.size === 0 && !entry.cutoff) this.users.delete(sub);
+    }
+    for (const [tokenId, { expiresAt }] of this.refreshTokens) if (expiresAt <= now) this.refreshTokens.delete(tokenId);
+  }
+}

@@ -1,0 +1,53 @@
+// The interface of the store that remembers logged-out sessions, logout-all cut-offs and refresh tokens.
+import { createHash } from 'node:crypto';
+
+/** What the store knows about one session of one user. */
+export interface Revocation {
+  /** True when this session logged out. */
+  sessionRevoked: boolean;
+  /** Logout-all cut-off in epoch seconds: tokens authenticated at or before it are refused; null when none. */
+  cutoff: number | null;
+}
+
+/** What the service remembers about a refresh token it handed out. */
+export interface RefreshTokenRecord {
+  /** Cognito's internal username (`username` claim): the one SECRET_HASH is computed with on refresh. */
+  username: string;
+  /** The user's `sub`. */
+  sub: string;
+  /** The session the refresh token belongs to (`origin_jti`, else `jti` of its first access token). */
+  sessionId: string;
+  /** `auth_time` of the session, epoch seconds. */
+  authTime: number;
+}
+
+/**
+ * Session state shared by every instance. Implementations: Redis (many instances) and in-process (one instance).
+ * Entries are keyed by user and each expires, so nothing grows without bound.
+ */
+export interface SessionStore {
+  /** Remembers that `sessionId` of `sub` logged out, for `ttlSeconds`. */
+  revokeSession(sub: string, sessionId: string, ttlSeconds: number): Promise<void>;
+  /** Sets the logout-all cut-off of `sub` (epoch seconds, inclusive), remembered for `ttlSeconds`. */
+  revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number): Promise<void>;
+  /** Reads, in one round trip, whether the session logged out and the user's cut-off. */
+  getRevocation(sub: string, sessionId: string): Promise<Revocation>;
+  /** Remembers a refresh token by its id (see `refreshTokenId`), for `ttlSeconds`. */
+  rememberRefreshToken(tokenId: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void>;
+  /** Looks a refresh token up by its id; null when unknown or expired. */
+  findRefreshToken(tokenId: string): Promise<RefreshTokenRecord | null>;
+  /** Forgets a refresh token, e.g. once it has been revoked. */
+  forgetRefreshToken(tokenId: string): Promise<void>;
+  /** Resolves when the store answers; rejects with TemporarilyUnavailableError otherwise. */
+  ping(): Promise<void>;
+}
+
+/** The id under which a refresh token is stored: a SHA-256 of it, so the store never holds the token itself. */
+export function refreshTokenId(refreshToken: string): string {
+  return createHash('sha256').update(refreshToken).digest('base64url');
+}
+
+/** True when a token authenticated at `authTime` is refused by what the store returned. */
+export function isRevoked(revocation: Revocation, authTime: number): boolean {
+  return revocation.sessionRevoked || (revocation.cutoff !== null && authTime <= revocation.cutoff);
+}
