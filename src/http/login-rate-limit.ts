@@ -51,6 +51,8 @@ export function redisRateLimitStore(redis: Redis | Cluster, keyPrefix: string): 
         if (command.toUpperCase() === 'SCRIPT' && args[0]?.toUpperCase() === 'LOAD' && args[1] !== undefined) {
           return createHash('sha1').update(args[1]).digest('hex');
         }
+        // rate-limit-redis recognises NOSCRIPT by its message and loads the script again.
+        if (err instanceof Error && err.message.startsWith('NOSCRIPT')) throw err;
         throw new TemporarilyUnavailableError('The rate limiter store (Redis) is not answering.', 2, { cause: err });
       }
     },

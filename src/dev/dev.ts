@@ -1,0 +1,104 @@
+// `npm run dev`: starts cognito-local, provisions the demo pool, and runs the API with reload against it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort, startLocalCognito } from './local-cognito';
+import { DEMO_GROUP_SCOPES, provisionLocalPool } from './provision';
+
+const ROOT = path.resolve(__dirname, '../..');
+const LOCAL_DIR = path.join(ROOT, '.local');
+/** Settings of the local stack, for a second instance (`npm run dev:replica`). */
+export const DEV_ENV_FILE = path.join(LOCAL_DIR, 'dev.env');
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(300) }).then(
+    () => false,
+    () => true,
+  );
+}
+
+async function waitForApi(url: string): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    const up = await fetch(url, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false);
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the API did not come up at ${url}`);
+}
+
+async function main(): Promise<void> {
+  if (existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
+  mkdirSync(LOCAL_DIR, { recursive: true });
+
+  // A stable port keeps the issuer, and so tokens, valid across restarts; any free port otherwise.
+  const preferred = Number(process.env.COGNITO_LOCAL_PORT ?? 9229);
+  const cognitoPort = (await portIsFree(preferred)) ? preferred : await freePort();
+  const cognito = await startLocalCognito({ dataDir: path.join(LOCAL_DIR, 'cognito'), port: cognitoPort });
+  const pool = await provisionLocalPool(cognito.endpoint);
+
+  const localRedis = 'redis://127.0.0.1:6379/0';
+  const redisUrl = process.env.REDIS_URL ?? ((await redisAnswers(localRedis)) ? localRedis : undefined);
+  const port = process.env.PORT ?? '3000';
+  const env: Record<string, string> = {
+    COGNITO_ENDPOINT: cognito.endpoint,
+    COGNITO_USER_POOL_ID: pool.userPoolId,
+    COGNITO_CLIENT_ID: pool.clientId,
+    COGNITO_CLIENT_SECRET: pool.clientSecret,
+    GROUP_SCOPES: process.env.GROUP_SCOPES ?? JSON.stringify(DEMO_GROUP_SCOPES),
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+  };
+  writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+
+  const api = spawn(process.execPath, [require.resolve('tsx/cli'), 'watch', '--clear-screen=false', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: port },
+    stdio: 'inherit',
+  });
+  const stop = async (code: number): Promise<void> => {
+    api.kill('SIGTERM');
+    await cognito.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  api.once('exit', (code) => void stop(code ?? 0));
+
+  await waitForApi(`http://127.0.0.1:${port}/healthz`);
+  const users = pool.users
+    .map((u) => `    ${u.username.padEnd(8)} ${u.password.padEnd(14)} ${u.groups.join(',')}${u.mustChangePassword ? '  (must set a new password)' : ''}`)
+    .join('\n');
+  process.stdout.write(
+    [
+      '',
+      'Local stack is up:',
+      `  API         http://localhost:${port}`,
+      `  Swagger UI  http://localhost:${port}/docs`,
+      `  Cognito     ${cognito.endpoint} (cognito-local, pool ${pool.userPoolId}, data in .local/cognito)`,
+      `  Denylist    ${redisUrl ? `Redis at ${redisUrl}` : 'in-process (no Redis answered on 127.0.0.1:6379)'}`,
+      '  Demo users (username, password, groups):',
+      users,
+      `  A second instance on :3001 sharing the denylist: npm run dev:replica`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`npm run dev failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+// Starts cognito-local as a child process on a free loopback port, with its data under a folder of ours.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+/** A running cognito-local. */
+export interface LocalCognito {
+  /** e.g. `http://127.0.0.1:40123` */
+  endpoint: string;
+  /** The process, for tests that stop it on purpose. */
+  process: ChildProcess;
+  /** Stops it and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cognito-local exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(500) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`cognito-local did not answer on ${endpoint} within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts cognito-local with its data in `dataDir/.cognito`. The issuer domain is set to the endpoint, so tokens
+ * carry `iss = <endpoint>/<pool id>` (cognito-local's own default would name port 9229 whatever port it uses).
+ */
+export async function startLocalCognito(options: { dataDir: string; port?: number; quiet?: boolean }): Promise<LocalCognito> {
+  const port = options.port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  const configDir = path.join(options.dataDir, '.cognito');
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(
+    path.join(configDir, 'config.json'),
+    JSON.stringify(
+      {
+        ServerConfig: { hostname: '127.0.0.1', port },
+        TokenConfig: { IssuerDomain: endpoint },
+        UserPoolDefaults: { UsernameAttributes: [] },
+      },
+      null,
+      2,
+    ),
+  );
+  const bin = require.resolve('cognito-local/lib/bin/start.js');
+  const child = spawn(process.execPath, [bin], {
+    cwd: options.dataDir,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEBUG: '' },
+    stdio: options.quiet === false ? 'inherit' : 'ignore',
+  });
+  try {
+    await waitUntilUp(endpoint, child, 15_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    endpoint,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
