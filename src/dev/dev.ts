@@ -44,6 +44,8 @@ async function waitForApi(url: string): Promise<void> {
 async function main(): Promise<void> {
   if (existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
   mkdirSync(LOCAL_DIR, { recursive: true });
+  // The SDK's notice that it will want Node 22 in 2027 would bury the banner; `npm start` still shows it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   // A stable port keeps the issuer, and so tokens, valid across restarts; any free port otherwise.
   const preferred = Number(process.env.COGNITO_LOCAL_PORT ?? 9229);

@@ -1,0 +1,49 @@
+// Finds a Redis for the tests (REDIS_URL, else 127.0.0.1:6379), or starts a throwaway redis-server on a free port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { freePort } from '../../src/dev/local-cognito';
+
+/** A Redis the tests may use; `process` is set when the tests started it themselves. */
+export interface TestRedis {
+  /** Connection URL. */
+  url: string;
+  /** The server process when the tests started it. */
+  process?: ChildProcess;
+}
+
+/** Resolves true when a Redis answers PING at `url` within half a second. */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Starts `redis-server` (no persistence) on a free loopback port and waits until it answers. */
+export async function startRedisServer(port?: number): Promise<TestRedis & { process: ChildProcess }> {
+  const chosen = port ?? (await freePort());
+  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const url = `redis://127.0.0.1:${chosen}`;
+  for (let i = 0; i < 50; i += 1) {
+    if (await redisAnswers(url)) return { url, process: child };
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('redis-server did not start (is it installed? .ci/run installs it on a fresh machine)');
+}
+
+/** The Redis the suite runs against. */
+export async function findOrStartRedis(): Promise<TestRedis> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (await redisAnswers(url)) return { url };
+  return startRedisServer();
+}

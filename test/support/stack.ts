@@ -1,0 +1,136 @@
+// Builds in-process apps against the suite's cognito-local and Redis, and cleans up only this run's keys.
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from '../../src/auth/token-verifier';
+import { SdkCognitoAuth, type CognitoAuth } from '../../src/cognito/cognito-auth';
+import { loadConfig, type Config } from '../../src/config/config';
+import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
+import { createApp } from '../../src/http/app';
+import { redisRateLimitStore } from '../../src/http/login-rate-limit';
+import { createLogger } from '../../src/logger';
+import { REDIS_CLIENT_OPTIONS } from '../../src/sessions/redis-client';
+import { RedisSessionStore } from '../../src/sessions/redis-session-store';
+import type { SessionStore } from '../../src/sessions/session-store';
+
+/** The suite's local stack, as global setup left it in the environment. */
+export const stack = {
+  endpoint: process.env.TEST_COGNITO_ENDPOINT ?? '',
+  userPoolId: process.env.TEST_USER_POOL_ID ?? '',
+  clientId: process.env.TEST_CLIENT_ID ?? '',
+  clientSecret: process.env.TEST_CLIENT_SECRET ?? '',
+  redisUrl: process.env.TEST_REDIS_URL ?? '',
+  get issuer(): string {
+    return `${this.endpoint}/${this.userPoolId}`;
+  },
+};
+
+/** The demo users, by role. */
+export const users = {
+  reader: DEMO_USERS[0]!,
+  editor: DEMO_USERS[1]!,
+  newbie: DEMO_USERS[2]!,
+};
+
+/** The environment of a service instance on the local stack; override any variable. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return {
+    COGNITO_ENDPOINT: stack.endpoint,
+    COGNITO_USER_POOL_ID: stack.userPoolId,
+    COGNITO_CLIENT_ID: stack.clientId,
+    COGNITO_CLIENT_SECRET: stack.clientSecret,
+    GROUP_SCOPES: JSON.stringify(DEMO_GROUP_SCOPES),
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+/** Connects to a Redis with the service's own client options and waits until it is ready. */
+export async function connectRedis(url = stack.redisUrl): Promise<Redis> {
+  const redis = new Redis(url, REDIS_CLIENT_OPTIONS);
+  redis.on('error', () => undefined);
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  return redis;
+}
+
+/** One service instance built by createApp, with the parts a test may poke. */
+export interface TestApp {
+  app: Express;
+  config: Config;
+  redis: Redis;
+  sessions: SessionStore;
+  verifier: AccessTokenVerifier;
+}
+
+/** Options of an instance: environment overrides and parts to replace (labelled fakes). */
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  cognito?: CognitoAuth;
+  verifier?: AccessTokenVerifier;
+  sessions?: SessionStore;
+  redisUrl?: string;
+  clock?: { now?: () => number; sleep?: (ms: number) => Promise<void> };
+}
+
+/** Creates instances that share one key prefix (so they share a denylist) and removes their keys afterwards. */
+export class TestFleet {
+  readonly prefix = `test:${randomUUID()}:`;
+  private readonly clients: Redis[] = [];
+
+  /** A new instance; every instance of the fleet shares the Redis key space under `prefix`. */
+  async instance(options: TestAppOptions = {}): Promise<TestApp> {
+    const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
+    const redis = await this.client(options.redisUrl);
+    const sessions = options.sessions ?? new RedisSessionStore(redis, { keyPrefix: this.prefix });
+    const verifier = options.verifier ?? new CognitoAccessTokenVerifier(config.cognito);
+    const app = createApp({
+      config,
+      logger: createLogger('silent'),
+      cognito: options.cognito ?? new SdkCognitoAuth(config.cognito),
+      verifier,
+      sessions,
+      rateLimitStore: redisRateLimitStore(redis, this.prefix),
+      clock: options.clock,
+    });
+    return { app, config, redis, sessions, verifier };
+  }
+
+  /** A Redis client the fleet closes at the end. */
+  async client(url = stack.redisUrl): Promise<Redis> {
+    const redis = url === stack.redisUrl ? await connectRedis(url) : new Redis(url, { ...REDIS_CLIENT_OPTIONS, lazyConnect: true });
+    redis.on('error', () => undefined);
+    this.clients.push(redis);
+    return redis;
+  }
+
+  /** Deletes this fleet's keys (and only them) and closes its clients. */
+  async close(): Promise<void> {
+    const admin = await connectRedis();
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await admin.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    admin.disconnect();
+    for (const client of this.clients) client.disconnect();
+  }
+}
+
+/** Logs a demo user in through /auth/login and returns the token response body. */
+export async function login(
+  app: Express,
+  user: { username: string; password: string } = users.reader,
+): Promise<{ access_token: string; id_token: string; refresh_token: string; expires_in: number }> {
+  const response = await request(app).post('/auth/login').send({ username: user.username, password: user.password });
+  if (response.status !== 200 || !response.body.access_token) {
+    throw new Error(`login of ${user.username} failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+/** Parses a JWT's payload without verifying it. */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
