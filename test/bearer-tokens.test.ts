@@ -1,0 +1,184 @@
+// What a Bearer token must pass: tokens minted with cognito-local's key (and others) through the real JWKS.
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { accessClaims, foreignKey, mintAccessToken, POOL_KID, POOL_PUBLIC_PEM, signJwt } from './support/tokens';
+import { login, stack, TestFleet, users, type TestApp } from './support/stack';
+
+const fleet = new TestFleet();
+const M2M_CLIENT = 'machineclient123';
+let api: TestApp;
+
+beforeAll(async () => {
+  api = await fleet.instance({ env: { COGNITO_ALLOWED_CLIENT_IDS: `${M2M_CLIENT},otherallowed` } });
+});
+afterAll(() => fleet.close());
+
+const now = () => Math.floor(Date.now() / 1000);
+const me = (token: string) => request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
+const header = { alg: 'RS256', typ: 'JWT', kid: POOL_KID };
+
+/** Expects 401 invalid_token with the RFC 6750 challenge carrying the same description. */
+async function expectInvalidToken(token: string, description: string): Promise<void> {
+  const response = await me(token);
+  expect(response.status).toBe(401);
+  expect(response.body).toEqual({ error: 'invalid_token', error_description: description });
+  expect(response.headers['www-authenticate']).toBe(
+    `Bearer realm="api", error="invalid_token", error_description="${description}"`,
+  );
+}
+
+describe('tokens the pool issued', () => {
+  it('accepts a real access token and shows who the caller is', async () => {
+    const tokens = await login(api.app, users.editor);
+    const response = await me(tokens.access_token);
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toEqual({
+      sub: expect.any(String),
+      username: 'editor',
+      client_id: stack.clientId,
+      scopes: ['aws.cognito.signin.user.admin', 'books/read', 'books/write'],
+      groups: ['editors'],
+      token_use: 'access',
+      session_id: expect.any(String),
+      issued_at: expect.any(Number),
+      expires_at: expect.any(Number),
+      auth_time: expect.any(Number),
+    });
+  });
+
+  it('accepts a machine-to-machine token of an allowed client: no username, custom scopes', async () => {
+    const token = mintAccessToken(stack.issuer, M2M_CLIENT, {
+      sub: M2M_CLIENT,
+      username: undefined,
+      scope: 'books/read books/write',
+    });
+    const response = await me(token);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ sub: M2M_CLIENT, username: null, client_id: M2M_CLIENT, scopes: ['books/read', 'books/write'] });
+    const books = await request(api.app).get('/books').set('Authorization', `Bearer ${token}`);
+    expect(books.status).toBe(200);
+    expect(books.body).toEqual([]);
+  });
+
+  it('accepts a token within the 60 s clock skew of its expiry', async () => {
+    const response = await me(mintAccessToken(stack.issuer, stack.clientId, { exp: now() - 30 }));
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('tokens that must be refused with 401 invalid_token', () => {
+  const cases: [string, () => string, string][] = [
+    ['expired', () => mintAccessToken(stack.issuer, stack.clientId, { exp: now() - 120 }), 'The token has expired.'],
+    ['not yet valid (nbf in the future)', () => mintAccessToken(stack.issuer, stack.clientId, { nbf: now() + 600 }), 'The token is not valid yet.'],
+    ['issued in the future (iat)', () => mintAccessToken(stack.issuer, stack.clientId, { iat: now() + 600 }), 'The token was issued in the future.'],
+    ['without exp', () => mintAccessToken(stack.issuer, stack.clientId, { exp: undefined }), 'The token has no expiry.'],
+    ['of another issuer', () => mintAccessToken(`${stack.endpoint}/local_other`, stack.clientId), 'The token was issued by another issuer.'],
+    ['of an issuer with the right one as prefix', () => mintAccessToken(`${stack.issuer}x`, stack.clientId), 'The token was issued by another issuer.'],
+    ['of another client', () => mintAccessToken(stack.issuer, 'someotherclient'), 'The token was issued to a client this API does not accept.'],
+    [
+      'an ID token',
+      () => signJwt(header, { ...accessClaims(stack.issuer, stack.clientId), token_use: 'id', aud: stack.clientId, client_id: undefined }),
+      'The token is not an access token.',
+    ],
+    ['signed by a foreign key with the pool\'s kid', () => signJwt(header, accessClaims(stack.issuer, stack.clientId), foreignKey()), 'The token signature is invalid.'],
+    ['with alg none and no signature', () => signJwt({ alg: 'none', typ: 'JWT', kid: POOL_KID }, accessClaims(stack.issuer, stack.clientId)), 'The token is malformed.'],
+    [
+      'with alg none and a signature',
+      () => `${signJwt({ alg: 'none', typ: 'JWT', kid: POOL_KID }, accessClaims(stack.issuer, stack.clientId))}c2ln`,
+      'The token must be signed with RS256.',
+    ],
+    [
+      'HS256-signed with the pool\'s public key',
+      () => signJwt({ alg: 'HS256', typ: 'JWT', kid: POOL_KID }, accessClaims(stack.issuer, stack.clientId), POOL_PUBLIC_PEM),
+      'The token must be signed with RS256.',
+    ],
+    ['with an unknown kid', () => signJwt({ ...header, kid: 'rotated-away' }, accessClaims(stack.issuer, stack.clientId)), 'The token was signed with an unknown key.'],
+    ['that is not a JWT', () => 'abc.def.ghi', 'The token is malformed.'],
+  ];
+
+  it.each(cases)('refuses a token %s', async (_name, token, description) => {
+    await expectInvalidToken(token(), description);
+  });
+});
+
+describe('how the token must arrive', () => {
+  it('answers a call without a token with 401 unauthorized and a challenge without error', async () => {
+    const response = await request(api.app).get('/auth/me');
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('unauthorized');
+    expect(response.headers['www-authenticate']).toMatch(
+      /^Bearer realm="api", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource"$/,
+    );
+  });
+
+  it('answers another auth scheme like no token at all', async () => {
+    const response = await request(api.app).get('/auth/me').set('Authorization', 'Basic dXNlcjpwYXNz');
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('unauthorized');
+  });
+
+  it.each([['Bearer'], ['Bearer two tokens'], ['Bearer not!b64']])('answers the malformed header "%s" with 400', async (value) => {
+    const response = await request(api.app).get('/auth/me').set('Authorization', value);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The Authorization header must be "Bearer <token>".' });
+  });
+
+  it('refuses a token in the query string with 400, even a valid one beside the header', async () => {
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+    const inUrl = await request(api.app).get(`/auth/me?access_token=${token}`);
+    const both = await request(api.app).get(`/auth/me?access_token=${token}`).set('Authorization', `Bearer ${token}`);
+    for (const response of [inUrl, both]) {
+      expect(response.status).toBe(400);
+      expect(response.body.error).toBe('invalid_request');
+      expect(response.body.error_description).toMatch(/only in the Authorization header/);
+    }
+  });
+});
+
+describe('scopes', () => {
+  it('refuses books/write to a reader with 403 insufficient_scope naming the scope', async () => {
+    const tokens = await login(api.app, users.reader);
+    const response = await request(api.app)
+      .post('/books')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .send({ title: 'Dune', author: 'Frank Herbert' });
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({ error: 'insufficient_scope', error_description: 'This call needs the scope(s): books/write.' });
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="This call needs the scope(s): books/write.", scope="books/write"',
+    );
+  });
+
+  it('lets an editor add, list and delete books', async () => {
+    const tokens = await login(api.app, users.editor);
+    const auth = `Bearer ${tokens.access_token}`;
+    const created = await request(api.app).post('/books').set('Authorization', auth).send({ title: 'Dune', author: 'Frank Herbert' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(String), title: 'Dune', author: 'Frank Herbert' });
+    const list = await request(api.app).get('/books').set('Authorization', auth);
+    expect(list.body).toContainEqual(created.body);
+    const deleted = await request(api.app).delete(`/books/${created.body.id}`).set('Authorization', auth);
+    expect(deleted.status).toBe(204);
+    const gone = await request(api.app).delete(`/books/${created.body.id}`).set('Authorization', auth);
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toBe('not_found');
+  });
+
+  it('names the missing book fields in a 400', async () => {
+    const tokens = await login(api.app, users.editor);
+    const response = await request(api.app).post('/books').set('Authorization', `Bearer ${tokens.access_token}`).send({ title: ' ' });
+    expect(response.status).toBe(400);
+    expect(response.body.details).toEqual([
+      { path: 'title', message: 'required' },
+      { path: 'author', message: 'required' },
+    ]);
+  });
+
+  it('gives no scopes for groups GROUP_SCOPES does not map', async () => {
+    const token = mintAccessToken(stack.issuer, stack.clientId, { 'cognito:groups': ['strangers'], sub: randomUUID() });
+    const response = await request(api.app).get('/books').set('Authorization', `Bearer ${token}`);
+    expect(response.status).toBe(403);
+    expect(response.body.error).toBe('insufficient_scope');
+  });
+});

@@ -1,0 +1,148 @@
+// Logout that really logs out: two instances share one Redis; a logged-out token is refused on both at once.
+import request from 'supertest';
+import { login, TestFleet, users, type TestApp } from './support/stack';
+import { createUser } from './support/users';
+
+const fleet = new TestFleet();
+let a: TestApp;
+let b: TestApp;
+
+beforeAll(async () => {
+  a = await fleet.instance();
+  b = await fleet.instance();
+});
+afterAll(() => fleet.close());
+
+const me = (api: TestApp, token: string) => request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
+const LOGGED_OUT = { error: 'invalid_token', error_description: 'The session of this token has logged out.' };
+
+describe('POST /auth/logout', () => {
+  it('refuses the session\'s token on the other instance on the very next request', async () => {
+    const tokens = await login(a.app, users.reader);
+    expect((await me(b, tokens.access_token)).status).toBe(200);
+
+    const logout = await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`);
+    expect(logout.status).toBe(204);
+    expect(logout.text).toBe('');
+
+    for (const api of [a, b]) {
+      const response = await me(api, tokens.access_token);
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual(LOGGED_OUT);
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer realm="api", error="invalid_token", error_description="The session of this token has logged out."',
+      );
+    }
+  });
+
+  it('leaves the user\'s other sessions working', async () => {
+    const first = await login(a.app, users.reader);
+    const second = await login(a.app, users.reader);
+    await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${first.access_token}`).expect(204);
+    expect((await me(b, first.access_token)).status).toBe(401);
+    expect((await me(b, second.access_token)).status).toBe(200);
+  });
+
+  it('revokes a given refresh token at Cognito, so refreshing with it fails', async () => {
+    const tokens = await login(a.app, users.reader);
+    await request(a.app)
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .send({ refresh_token: tokens.refresh_token })
+      .expect(204);
+    const refresh = await request(b.app).post('/auth/refresh').send({ refresh_token: tokens.refresh_token });
+    expect(refresh.status).toBe(400);
+    expect(refresh.body.error).toBe('invalid_grant');
+  });
+
+  it('refuses a refresh of a logged-out session even when the refresh token was not sent to logout', async () => {
+    const tokens = await login(a.app, users.reader);
+    await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    const refresh = await request(b.app).post('/auth/refresh').send({ refresh_token: tokens.refresh_token });
+    expect(refresh.status).toBe(400);
+    expect(refresh.body).toEqual({ error: 'invalid_grant', error_description: 'The session of this refresh token has logged out.' });
+  });
+
+  it('logs out the refresh token\'s session too when called with a refreshed access token', async () => {
+    const tokens = await login(a.app, users.reader);
+    const refreshed = await request(a.app).post('/auth/refresh').send({ refresh_token: tokens.refresh_token }).expect(200);
+    await request(a.app)
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${refreshed.body.access_token}`)
+      .send({ refresh_token: tokens.refresh_token })
+      .expect(204);
+    expect((await me(b, refreshed.body.access_token)).status).toBe(401);
+    expect((await me(b, tokens.access_token)).status).toBe(401);
+  });
+
+  it('answers a logout without a token with 401 unauthorized', async () => {
+    const response = await request(a.app).post('/auth/logout');
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('unauthorized');
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="api", resource_metadata="/);
+  });
+
+  it('answers a logout with a malformed body with 400', async () => {
+    const tokens = await login(a.app, users.reader);
+    const response = await request(a.app)
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .send({ refresh_token: 42 });
+    expect(response.status).toBe(400);
+    expect(response.body.details).toEqual([{ path: 'refresh_token', message: expect.any(String) }]);
+  });
+
+  it('stores the session in the user\'s hash with a TTL', async () => {
+    const tokens = await login(a.app, users.editor);
+    const meBody = (await me(a, tokens.access_token)).body;
+    await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    const key = `${fleet.prefix}denylist:${meBody.sub}`;
+    const fields = await a.redis.hgetall(key);
+    expect(Object.keys(fields)).toContain(`s:${meBody.session_id}`);
+    const ttl = await a.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(a.config.sessionTtlSeconds - 10);
+    expect(ttl).toBeLessThanOrEqual(a.config.sessionTtlSeconds);
+  });
+});
+
+describe('POST /auth/logout-all', () => {
+  it('refuses every earlier session of the user on every instance, and a login right after works', async () => {
+    const user = await createUser({ groups: ['readers'] });
+    const first = await login(a.app, user);
+    const second = await login(b.app, user);
+    const other = await login(a.app, users.editor);
+
+    const started = Date.now();
+    const response = await request(b.app).post('/auth/logout-all').set('Authorization', `Bearer ${first.access_token}`);
+    expect(response.status).toBe(204);
+    expect(Date.now() - started).toBeLessThan(2500);
+
+    for (const api of [a, b]) {
+      for (const token of [first.access_token, second.access_token]) {
+        const refused = await me(api, token);
+        expect(refused.status).toBe(401);
+        expect(refused.body).toEqual(LOGGED_OUT);
+      }
+    }
+    expect((await me(a, other.access_token)).status).toBe(200);
+
+    const fresh = await login(a.app, user);
+    expect((await me(b, fresh.access_token)).status).toBe(200);
+  });
+
+  it('refuses refreshing a session that logout-all ended', async () => {
+    const user = await createUser();
+    const tokens = await login(a.app, user);
+    await request(a.app).post('/auth/logout-all').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    const refresh = await request(b.app).post('/auth/refresh').send({ refresh_token: tokens.refresh_token });
+    expect(refresh.status).toBe(400);
+    expect(refresh.body.error).toBe('invalid_grant');
+  });
+
+  it('answers logout-all without a token with 401', async () => {
+    const response = await request(a.app).post('/auth/logout-all');
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('unauthorized');
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="api", resource_metadata="/);
+  });
+});
