@@ -96,11 +96,15 @@ export class TestFleet {
     return { app, config, redis, sessions, verifier };
   }
 
-  /** A Redis client the fleet closes at the end. */
+  /** A Redis client the fleet closes at the end; waits up to a second for it to be ready (a closed port never is). */
   async client(url = stack.redisUrl): Promise<Redis> {
-    const redis = url === stack.redisUrl ? await connectRedis(url) : new Redis(url, { ...REDIS_CLIENT_OPTIONS, lazyConnect: true });
+    const redis = new Redis(url, REDIS_CLIENT_OPTIONS);
     redis.on('error', () => undefined);
     this.clients.push(redis);
+    await new Promise((resolve) => {
+      redis.once('ready', resolve);
+      setTimeout(resolve, 1000).unref();
+    });
     return redis;
   }
 

@@ -1,0 +1,77 @@
+// Configuration: one schema, defaults from the contract, one line naming the variable when a value is bad.
+import { loadConfig } from '../src/config/config';
+import { ConfigError } from '../src/errors';
+
+const base = { AWS_REGION: 'eu-west-1', COGNITO_USER_POOL_ID: 'eu-west-1_AbCdEf123', COGNITO_CLIENT_ID: 'abc123def456' };
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the contract\'s defaults and derives issuer and JWKS of a real pool', () => {
+    const config = loadConfig(base);
+    expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: undefined, corsOrigins: [] });
+    expect(config.cognito).toMatchObject({
+      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+      jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json',
+      awsIssuer: true,
+      acceptedClientIds: ['abc123def456'],
+    });
+    expect(config).toMatchObject({
+      redis: undefined,
+      keyPrefix: 'auth:',
+      sessionTtlSeconds: 2592000,
+      groupScopes: {},
+      loginRateLimit: { limit: 10, windowSeconds: 900 },
+      logLevel: 'info',
+    });
+  });
+
+  it('derives the issuer from an overridden endpoint and accepts the extra client ids', () => {
+    const config = loadConfig({
+      COGNITO_ENDPOINT: 'http://127.0.0.1:9229/',
+      COGNITO_USER_POOL_ID: 'local_abc',
+      COGNITO_CLIENT_ID: 'client1',
+      COGNITO_ALLOWED_CLIENT_IDS: 'm2m1, m2m2',
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001',
+      GROUP_SCOPES: '{"editors":["books/read","books/write"]}',
+      TRUST_PROXY: '1',
+    });
+    expect(config.cognito).toMatchObject({
+      region: 'us-east-1',
+      issuer: 'http://127.0.0.1:9229/local_abc',
+      jwksUri: 'http://127.0.0.1:9229/local_abc/.well-known/jwks.json',
+      awsIssuer: false,
+      acceptedClientIds: ['client1', 'm2m1', 'm2m2'],
+    });
+    expect(config.redis).toEqual({ clusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }] });
+    expect(config.groupScopes).toEqual({ editors: ['books/read', 'books/write'] });
+    expect(config.server.trustProxy).toBe(1);
+  });
+
+  it.each([
+    [{ COGNITO_USER_POOL_ID: undefined }, 'Invalid configuration: COGNITO_USER_POOL_ID: required'],
+    [{ AWS_REGION: undefined }, 'Invalid configuration: AWS_REGION: required unless COGNITO_ENDPOINT is set'],
+    [{ AWS_REGION: 'mars' }, 'Invalid configuration: AWS_REGION: must be an AWS region such as eu-west-1'],
+    [{ PORT: 'eighty' }, 'Invalid configuration: PORT: '],
+    [{ GROUP_SCOPES: '{oops' }, 'Invalid configuration: GROUP_SCOPES: must be a JSON object'],
+    [{ GROUP_SCOPES: '{"editors":"books/read"}' }, 'Invalid configuration: GROUP_SCOPES.editors: '],
+    [{ REDIS_URL: 'http://x' }, 'Invalid configuration: REDIS_URL: must be a redis:// or rediss:// URL'],
+    [{ NODE_ENV: 'production' }, 'Invalid configuration: REDIS_URL: required when NODE_ENV=production'],
+    [{ COGNITO_JWKS_URI: 'http://keys.example.com/jwks.json' }, 'Invalid configuration: COGNITO_JWKS_URI: http is allowed only for loopback hosts'],
+    [{ LOG_LEVEL: 'loud' }, 'Invalid configuration: LOG_LEVEL: '],
+  ])('stops on %j with one line naming the variable', (override, expected) => {
+    const env = { ...base, ...override } as Record<string, string>;
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    const message = errorOf(env);
+    expect(message.startsWith(expected)).toBe(true);
+    expect(message).not.toContain('\n');
+  });
+});

@@ -1,0 +1,158 @@
+// Dependencies failing and callers pushing: 503 with Retry-After (fail closed, no hang) and 429 for login floods.
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { CognitoAccessTokenVerifier } from '../src/auth/token-verifier';
+import { mapCognitoError, SdkCognitoAuth, type CognitoAuth } from '../src/cognito/cognito-auth';
+import { loadConfig } from '../src/config/config';
+import { freePort } from '../src/dev/local-cognito';
+import { startRedisServer } from './support/redis-server';
+import { login, stack, testEnv, TestFleet, users } from './support/stack';
+import { mintAccessToken } from './support/tokens';
+
+const fleet = new TestFleet();
+afterAll(() => fleet.close());
+
+function expectUnavailable(response: request.Response): void {
+  expect(response.status).toBe(503);
+  expect(response.body.error).toBe('temporarily_unavailable');
+  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+}
+
+describe('Redis unreachable', () => {
+  it('answers protected routes with 503 at once, and /readyz names Redis', async () => {
+    const closedPort = await freePort();
+    const api = await fleet.instance({ redisUrl: `redis://127.0.0.1:${closedPort}` });
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+
+    const started = Date.now();
+    const response = await request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
+    expectUnavailable(response);
+    expect(response.body.error_description).toBe('The session store (Redis) is not answering.');
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    const ready = await request(api.app).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'Not ready: redis unavailable.',
+      down: ['redis'],
+    });
+  });
+
+  it('never lets a logged-out token through when the Redis server stops (fail closed)', async () => {
+    const redis = await startRedisServer();
+    try {
+      const api = await fleet.instance({ redisUrl: redis.url });
+      const tokens = await login(api.app, users.reader);
+      await request(api.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+
+      redis.process.kill('SIGKILL');
+      await new Promise((resolve) => redis.process.once('exit', resolve));
+
+      const response = await request(api.app).get('/auth/me').set('Authorization', `Bearer ${tokens.access_token}`);
+      expectUnavailable(response);
+      const login2 = await request(api.app).post('/auth/login').send(users.reader);
+      expectUnavailable(login2);
+    } finally {
+      redis.process.kill('SIGKILL');
+    }
+  });
+});
+
+describe('Cognito unreachable', () => {
+  it('answers login with 503 in bounded time, while protected routes keep working from the cached keys', async () => {
+    const closedPort = await freePort();
+    const healthy = loadConfig(testEnv());
+    const verifier = new CognitoAccessTokenVerifier(healthy.cognito);
+    await verifier.loadKeys();
+    const api = await fleet.instance({
+      env: { COGNITO_ENDPOINT: `http://127.0.0.1:${closedPort}`, COGNITO_ISSUER: stack.issuer, COGNITO_JWKS_URI: healthy.cognito.jwksUri },
+      verifier,
+    });
+
+    const started = Date.now();
+    const response = await request(api.app).post('/auth/login').send(users.reader);
+    expectUnavailable(response);
+    expect(response.body.error_description).toBe('Cognito is not answering.');
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+    const me = await request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
+    expect(me.status).toBe(200);
+  });
+
+  it('answers Cognito throttling with 429 and Retry-After', async () => {
+    // Fake: cognito-local never throttles, so this CognitoAuth throws what the SDK throws for a throttled call.
+    const throttled = { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 400 } };
+    const real = new SdkCognitoAuth(loadConfig(testEnv()).cognito);
+    const cognito: CognitoAuth = Object.assign(Object.create(real) as CognitoAuth, {
+      login: async () => {
+        throw mapCognitoError('login', throttled);
+      },
+    });
+    const api = await fleet.instance({ cognito });
+    const response = await request(api.app).post('/auth/login').send(users.reader);
+    expect(response.status).toBe(429);
+    expect(response.body.error).toBe('too_many_requests');
+    expect(response.headers['retry-after']).toBe('5');
+  });
+});
+
+describe('JWKS unreachable', () => {
+  it('answers protected routes with 503, not 401, and /readyz names the keys', async () => {
+    const closedPort = await freePort();
+    const api = await fleet.instance({
+      env: { COGNITO_JWKS_URI: `http://127.0.0.1:${closedPort}/.well-known/jwks.json` },
+    });
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+    const response = await request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
+    expectUnavailable(response);
+    expect(response.body.error_description).toBe('The signing keys (JWKS) could not be loaded.');
+
+    const ready = await request(api.app).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.down).toEqual(['jwks']);
+  });
+});
+
+describe('login rate limit', () => {
+  // Counts are shared through Redis under the fleet's prefix, so these tests get fleets of their own.
+  const limited = new TestFleet();
+  afterAll(() => limited.close());
+  it('answers the attempt over the limit with 429 and Retry-After, on every instance, per username', async () => {
+    const env = { LOGIN_RATE_LIMIT: '3', LOGIN_RATE_WINDOW_SECONDS: '60' };
+    const a = await limited.instance({ env });
+    const b = await limited.instance({ env });
+    const attempt = (app: typeof a, username: string) =>
+      request(app.app).post('/auth/login').send({ username, password: 'wrong-password-1' });
+
+    expect((await attempt(a, users.reader.username)).status).toBe(401);
+    expect((await attempt(b, users.reader.username)).status).toBe(401);
+    expect((await attempt(a, users.reader.username)).status).toBe(401);
+    const over = await attempt(b, users.reader.username);
+    expect(over.status).toBe(429);
+    expect(over.body).toEqual({ error: 'too_many_requests', error_description: 'Too many login attempts; try again later.' });
+    const retryAfter = Number(over.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+
+    const right = await request(a.app).post('/auth/login').send(users.reader);
+    expect(right.status).toBe(429);
+    const otherUser = await request(a.app).post('/auth/login').send(users.editor);
+    expect(otherUser.status).toBe(200);
+  });
+
+  it('counts password grants at the token endpoint too', async () => {
+    const api = await limited.instance({ env: { LOGIN_RATE_LIMIT: '1' } });
+    const username = `grant-${randomUUID()}`;
+    const grant = () =>
+      request(api.app)
+        .post('/auth/token')
+        .type('form')
+        .send(new URLSearchParams({ grant_type: 'password', username, password: 'x-wrong-1' }).toString());
+    expect((await grant()).status).toBe(400);
+    const over = await grant();
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toEqual(expect.any(String));
+  });
+});

@@ -1,0 +1,65 @@
+// Public routes: health, readiness, RFC 9728 metadata, the OpenAPI document and Swagger UI.
+import request from 'supertest';
+import { stack, TestFleet, type TestApp } from './support/stack';
+
+const fleet = new TestFleet();
+let api: TestApp;
+beforeAll(async () => {
+  api = await fleet.instance();
+});
+afterAll(() => fleet.close());
+
+describe('meta routes', () => {
+  it('GET /healthz answers 200 while the process runs', async () => {
+    const response = await request(api.app).get('/healthz');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('GET /readyz answers 200 when Redis answers and the signing keys load', async () => {
+    const response = await request(api.app).get('/readyz');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ready' });
+    expect(api.verifier.keysLoaded()).toBe(true);
+  });
+
+  it('serves RFC 9728 metadata naming the issuer as authorization server', async () => {
+    const response = await request(api.app).get('/.well-known/oauth-protected-resource');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      resource: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      authorization_servers: [stack.issuer],
+      scopes_supported: ['books/read', 'books/write'],
+      bearer_methods_supported: ['header'],
+      resource_documentation: expect.stringMatching(/\/docs$/),
+    });
+  });
+
+  it('serves openapi.yaml as JSON with the password flow pointing at /auth/token', async () => {
+    const response = await request(api.app).get('/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.body.components.securitySchemes.password.flows.password.tokenUrl).toBe('/auth/token');
+    expect(Object.keys(response.body.paths)).toEqual(
+      expect.arrayContaining(['/auth/login', '/auth/token', '/auth/refresh', '/auth/challenge', '/auth/logout', '/auth/logout-all', '/auth/me', '/books', '/books/{id}']),
+    );
+  });
+
+  it('serves Swagger UI at /docs/', async () => {
+    const response = await request(api.app).get('/docs/');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/text\/html/);
+    expect(response.text).toContain('swagger-ui');
+  });
+
+  it('answers an unknown route with 404 in the error format', async () => {
+    const response = await request(api.app).get('/nowhere');
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ error: 'not_found', error_description: 'No route for GET /nowhere.' });
+  });
+
+  it('never sends X-Powered-By', async () => {
+    const response = await request(api.app).get('/healthz');
+    expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+});
