@@ -165,13 +165,10 @@ export class SdkCognitoAuth implements CognitoAuth {
     );
   }
 
-  /** SECRET_HASH = Base64(HMAC-SHA256(client secret, username + client id)), when the client has a secret. */
+  /** The SECRET_HASH parameter, when the client has a secret. */
   private secretHash(username: string): { SECRET_HASH?: string } {
     if (!this.config.clientSecret) return {};
-    const hash = createHmac('sha256', this.config.clientSecret)
-      .update(username + this.config.clientId)
-      .digest('base64');
-    return { SECRET_HASH: hash };
+    return { SECRET_HASH: computeSecretHash(this.config.clientSecret, username, this.config.clientId) };
   }
 
   private async send<T>(operation: Operation, call: () => Promise<T>): Promise<T> {
@@ -181,6 +178,11 @@ export class SdkCognitoAuth implements CognitoAuth {
       throw mapCognitoError(operation, err);
     }
   }
+}
+
+/** SECRET_HASH = Base64(HMAC-SHA256(key = client secret, message = username + client id)). */
+export function computeSecretHash(clientSecret: string, username: string, clientId: string): string {
+  return createHmac('sha256', clientSecret).update(username + clientId).digest('base64');
 }
 
 /** Cognito (or cognito-local) does not implement the operation. */
