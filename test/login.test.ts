@@ -132,6 +132,16 @@ describe('POST /auth/token', () => {
     expect(response.status).toBe(200);
   });
 
+  it('accepts what Swagger UI sends with empty client fields: HTTP Basic of ":" and a scope list', async () => {
+    const response = await request(api.app)
+      .post('/auth/token')
+      .set('Authorization', `Basic ${Buffer.from(':').toString('base64')}`)
+      .type('form')
+      .send(form({ grant_type: 'password', username: users.reader.username, password: users.reader.password, scope: 'books/read books/write' }));
+    expect(response.status).toBe(200);
+    expect(response.body.token_type).toBe('Bearer');
+  });
+
   it('refuses another client id with 401 invalid_client', async () => {
     const response = await request(api.app)
       .post('/auth/token')

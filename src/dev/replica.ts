@@ -9,5 +9,6 @@ if (!existsSync(file)) {
 }
 process.loadEnvFile(file);
 process.env.PORT = process.env.REPLICA_PORT ?? '3001';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 if (!process.env.REDIS_URL) process.stderr.write('No Redis: this instance will not see logouts made on the other.\n');
 require('../main');
