@@ -156,3 +156,20 @@ describe('login rate limit', () => {
     expect(over.headers['retry-after']).toEqual(expect.any(String));
   });
 });
+
+describe('unexpected failures', () => {
+  it('answers a bug with 500 server_error and a plain message, no stack or internals', async () => {
+    // Fake: a real part can't produce an internal bug on demand, so this CognitoAuth throws a plain Error.
+    const real = new SdkCognitoAuth(loadConfig(testEnv()).cognito);
+    const cognito: CognitoAuth = Object.assign(Object.create(real) as CognitoAuth, {
+      login: async () => {
+        throw new Error('secret internal detail at /srv/app.js:12');
+      },
+    });
+    const api = await fleet.instance({ cognito });
+    const response = await request(api.app).post('/auth/login').send(users.reader);
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: 'server_error', error_description: 'The service failed to handle this request.' });
+    expect(response.text).not.toContain('secret internal detail');
+  });
+});

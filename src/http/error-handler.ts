@@ -27,12 +27,10 @@ export const notFound: RequestHandler = (req, _res, next) => {
 };
 
 /** Writes `{error, error_description[, details]}` with the error's status and headers; logs what is unexpected. */
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   const known = err instanceof HttpError ? err : fromBodyParser(err);
-  if (!known || known.status >= 500) {
-    const level = known && known.status === 503 ? 'warn' : 'error';
-    req.log?.[level]({ err }, 'request failed');
-  }
+  // pino-http logs the request once it ends; handing it the real error puts cause and stack in that one line.
+  if (!known || known.status >= 500) (res as typeof res & { err?: unknown }).err = err;
   const error = known ?? new ServerError('The service failed to handle this request.');
   if (res.headersSent) return;
   res.status(error.status).set(error.headers());

@@ -16,7 +16,11 @@ export function requestLogger(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // 503 means a dependency is down: worth a warning per request, not an error page for every one.
+    customLogLevel: (_req, res, err) => {
+      if (res.statusCode === 503) return 'warn';
+      return err || res.statusCode >= 500 ? 'error' : 'info';
+    },
     serializers: {
       // Only what helps operate the service; no headers, bodies or query strings that could hold tokens.
       req: (req: { id: string; method: string; url: string }) => ({

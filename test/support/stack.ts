@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import request from 'supertest';
 import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from '../../src/auth/token-verifier';
 import { SdkCognitoAuth, type CognitoAuth } from '../../src/cognito/cognito-auth';
@@ -71,6 +72,7 @@ export interface TestAppOptions {
   sessions?: SessionStore;
   redisUrl?: string;
   clock?: { now?: () => number; sleep?: (ms: number) => Promise<void> };
+  logger?: Logger;
 }
 
 /** Creates instances that share one key prefix (so they share a denylist) and removes their keys afterwards. */
@@ -86,7 +88,7 @@ export class TestFleet {
     const verifier = options.verifier ?? new CognitoAccessTokenVerifier(config.cognito);
     const app = createApp({
       config,
-      logger: createLogger('silent'),
+      logger: options.logger ?? createLogger('silent'),
       cognito: options.cognito ?? new SdkCognitoAuth(config.cognito),
       verifier,
       sessions,
