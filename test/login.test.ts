@@ -167,6 +167,15 @@ describe('POST /auth/token', () => {
     expect(response.body.error).toBe('unsupported_grant_type');
   });
 
+  it('refuses a JSON body with 415: the token endpoint takes a form', async () => {
+    const response = await request(api.app).post('/auth/token').send({ grant_type: 'password' });
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'Send the body as application/x-www-form-urlencoded.',
+    });
+  });
+
   it('answers a missing grant_type with 400 invalid_request', async () => {
     const response = await request(api.app).post('/auth/token').type('form').send(form({ username: 'a' }));
     expect(response.status).toBe(400);

@@ -2,28 +2,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { freePort, startLocalCognito } from './local-cognito';
+import { redisAnswers } from './local-redis';
 import { DEMO_GROUP_SCOPES, provisionLocalPool } from './provision';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOCAL_DIR = path.join(ROOT, '.local');
 /** Settings of the local stack, for a second instance (`npm run dev:replica`). */
 export const DEV_ENV_FILE = path.join(LOCAL_DIR, 'dev.env');
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function portIsFree(port: number): Promise<boolean> {
   return fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(300) }).then(

@@ -1,7 +1,7 @@
 // Finds a Redis for the tests (REDIS_URL, else 127.0.0.1:6379), or starts a throwaway redis-server on a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
 import { freePort } from '../../src/dev/local-cognito';
+import { redisAnswers } from '../../src/dev/local-redis';
 
 /** A Redis the tests may use; `process` is set when the tests started it themselves. */
 export interface TestRedis {
@@ -9,20 +9,6 @@ export interface TestRedis {
   url: string;
   /** The server process when the tests started it. */
   process?: ChildProcess;
-}
-
-/** Resolves true when a Redis answers PING at `url` within half a second. */
-export async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Starts `redis-server` (no persistence) on a free loopback port and waits until it answers. */

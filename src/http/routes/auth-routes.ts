@@ -10,9 +10,9 @@ import {
   InvalidCredentialsError,
   InvalidGrantError,
   UnsupportedGrantTypeError,
-  UnsupportedMediaTypeError,
 } from '../../errors';
 import { principalOf, requireAuth } from '../auth-middleware';
+import { requireMediaType } from '../media-type';
 import { sendTokens } from '../token-response';
 import { parseInput } from '../validate';
 
@@ -50,24 +50,8 @@ export interface AuthRoutesDeps {
   loginLimiter: RequestHandler;
 }
 
-/** Refuses a body that is not JSON; an empty body passes (and fails validation if fields are needed). */
-const jsonOnly: RequestHandler = (req, _res, next) => {
-  if (hasBody(req) && !req.is('application/json')) {
-    throw new UnsupportedMediaTypeError('Send the body as application/json.');
-  }
-  next();
-};
-
-const formOnly: RequestHandler = (req, _res, next) => {
-  if (!req.is('application/x-www-form-urlencoded')) {
-    throw new UnsupportedMediaTypeError('Send the body as application/x-www-form-urlencoded.');
-  }
-  next();
-};
-
-function hasBody(req: Request): boolean {
-  return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
-}
+const jsonOnly = requireMediaType('application/json');
+const formOnly = requireMediaType('application/x-www-form-urlencoded');
 
 function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);

@@ -2,8 +2,9 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { BookStore } from '../../books/book-store';
-import { NotFoundError, UnsupportedMediaTypeError } from '../../errors';
+import { NotFoundError } from '../../errors';
 import { requireScopes } from '../auth-middleware';
+import { requireMediaType } from '../media-type';
 import { parseInput } from '../validate';
 
 const bookBody = z.object({
@@ -19,8 +20,7 @@ export function bookRoutes(books: BookStore, auth: RequestHandler): Router {
     res.json(books.list());
   });
 
-  router.post('/', auth, requireScopes('books/write'), (req, res) => {
-    if (!req.is('application/json')) throw new UnsupportedMediaTypeError('Send the body as application/json.');
+  router.post('/', auth, requireScopes('books/write'), requireMediaType('application/json'), (req, res) => {
     res.status(201).json(books.add(parseInput(bookBody, req.body)));
   });
 
