@@ -61,7 +61,10 @@ function main(): void {
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    // Keep-alive connections would hold close() open: drop each as soon as its last response is out.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100).unref();
     server.close(() => {
+      clearInterval(sweep);
       void (redis ? redis.quit().catch(() => undefined) : Promise.resolve()).then(() => {
         clearTimeout(force);
         process.exit(0);

@@ -2,7 +2,7 @@
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { Logger } from 'pino';
 import type { CognitoAuth, LoginResult, TokenSet } from '../cognito/cognito-auth';
-import { InvalidGrantError } from '../errors';
+import { InvalidGrantError, TemporarilyUnavailableError, TooManyRequestsError } from '../errors';
 import { isRevoked, refreshTokenId, type SessionStore } from '../sessions/session-store';
 import { authTimeOf, sessionIdOf, type Principal } from './principal';
 import type { AccessTokenClaims } from './token-verifier';
@@ -65,11 +65,12 @@ export class SessionService {
 
   /**
    * Logs the presented token's session out on every instance; with a refresh token, also that token's session,
-   * and revokes it at Cognito. The denylist entry is written first, so a failing Cognito never leaves it open.
+   * and revokes it at Cognito. The denylist is written first, so a failing Cognito never leaves the session open;
+   * when Cognito can't revoke now, the caller hears so (503) and may repeat the logout, which is idempotent.
    */
-  async logout(principal: Principal, refreshToken?: string): Promise<{ cognitoRevoked: boolean | null }> {
+  async logout(principal: Principal, refreshToken?: string): Promise<void> {
     await this.sessions.revokeSession(principal.sub, principal.sessionId, this.ttl);
-    if (!refreshToken) return { cognitoRevoked: null };
+    if (!refreshToken) return;
 
     const tokenId = refreshTokenId(refreshToken);
     const record = await this.sessions.findRefreshToken(tokenId);
@@ -78,12 +79,22 @@ export class SessionService {
     }
     try {
       await this.cognito.revokeRefreshToken(refreshToken);
-      await this.sessions.forgetRefreshToken(tokenId);
-      return { cognitoRevoked: true };
     } catch (err) {
-      this.logger.warn({ err }, 'logout: Cognito did not revoke the refresh token; the session is denylisted');
-      return { cognitoRevoked: false };
+      if (err instanceof TemporarilyUnavailableError || err instanceof TooManyRequestsError) {
+        throw new TemporarilyUnavailableError(
+          'This session is logged out, but Cognito could not revoke the refresh token now; repeat the logout to revoke it.',
+          err.retryAfterSeconds,
+          { cause: err },
+        );
+      }
+      if (!(err instanceof InvalidGrantError)) {
+        // The record stays, so refreshing this logged-out session through the service is still refused.
+        this.logger.warn({ err }, 'logout: Cognito did not revoke the refresh token; the session is denylisted');
+        return;
+      }
+      // An invalid or already revoked refresh token has nothing left to revoke.
     }
+    await this.sessions.forgetRefreshToken(tokenId);
   }
 
   /**

@@ -67,6 +67,8 @@ export interface AccessTokenVerifier {
 /** Checks the contract adds to aws-jwt-verify's: RS256 only, `exp` required, `iat` not in the future. */
 function contractChecks({ header, payload }: { header: JwtHeader; payload: JwtPayload }): void {
   if (header.alg !== 'RS256') throw new InvalidTokenError('The token must be signed with RS256.');
+  // RFC 7515 §4.1.11: a recipient that does not understand every critical extension must refuse the token.
+  if ('crit' in header) throw new InvalidTokenError('The token has critical header parameters this API does not support.');
   if (typeof payload.exp !== 'number') throw new InvalidTokenError('The token has no expiry.');
   if (typeof payload.iat === 'number' && payload.iat - CLOCK_SKEW_SECONDS > Date.now() / 1000) {
     throw new InvalidTokenError('The token was issued in the future.');

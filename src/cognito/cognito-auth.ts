@@ -61,9 +61,15 @@ export interface CognitoAuth {
   globalSignOut(accessToken: string): Promise<boolean>;
 }
 
-/** Timeouts and retries of the SDK, chosen so a dead Cognito answers 503 in a few seconds, never hangs. */
-const SDK_TIMEOUTS = { connectionTimeout: 2000, requestTimeout: 4000 } as const;
+/**
+ * Timeouts and retries of the SDK, chosen so a dead or hung Cognito answers 503 within 5 s, never hangs:
+ * a connection must open in 1 s and an answer come in 2 s, one retry, and the whole call is cut at 5 s.
+ * Cognito's own p99 is well under a second, so these bounds only bite when something is wrong.
+ */
+const SDK_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } as const;
 const SDK_MAX_ATTEMPTS = 2;
+/** Upper bound of one Cognito call, retries included. */
+export const COGNITO_CALL_DEADLINE_MS = 5000;
 
 /** Where a Cognito error happened, because the same Cognito error means different things per call. */
 type Operation = 'login' | 'refresh' | 'challenge' | 'revoke' | 'signout';
@@ -89,26 +95,28 @@ export class SdkCognitoAuth implements CognitoAuth {
   }
 
   async login(username: string, password: string): Promise<LoginResult> {
-    const output = await this.send('login', () =>
+    const output = await this.send('login', (options) =>
       this.client.send(
         new InitiateAuthCommand({
           AuthFlow: 'USER_PASSWORD_AUTH',
           ClientId: this.config.clientId,
           AuthParameters: { USERNAME: username, PASSWORD: password, ...this.secretHash(username) },
         }),
+        options,
       ),
     );
     return this.toLoginResult(output, username);
   }
 
   async refresh(refreshToken: string, username: string | undefined): Promise<TokenSet> {
-    const output = await this.send('refresh', () =>
+    const output = await this.send('refresh', (options) =>
       this.client.send(
         new InitiateAuthCommand({
           AuthFlow: 'REFRESH_TOKEN_AUTH',
           ClientId: this.config.clientId,
           AuthParameters: { REFRESH_TOKEN: refreshToken, ...(username ? this.secretHash(username) : {}) },
         }),
+        options,
       ),
     );
     if (!output.AuthenticationResult) throw new InvalidGrantError('The refresh token was not accepted.');
@@ -116,7 +124,7 @@ export class SdkCognitoAuth implements CognitoAuth {
   }
 
   async completeNewPassword(username: string, session: string, newPassword: string): Promise<TokenSet> {
-    const output = await this.send('challenge', () =>
+    const output = await this.send('challenge', (options) =>
       this.client.send(
         new RespondToAuthChallengeCommand({
           ChallengeName: 'NEW_PASSWORD_REQUIRED',
@@ -124,6 +132,7 @@ export class SdkCognitoAuth implements CognitoAuth {
           Session: session,
           ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword, ...this.secretHash(username) },
         }),
+        options,
       ),
     );
     if (!output.AuthenticationResult) {
@@ -133,20 +142,23 @@ export class SdkCognitoAuth implements CognitoAuth {
   }
 
   async revokeRefreshToken(refreshToken: string): Promise<void> {
-    await this.send('revoke', () =>
+    await this.send('revoke', (options) =>
       this.client.send(
         new RevokeTokenCommand({
           Token: refreshToken,
           ClientId: this.config.clientId,
           ClientSecret: this.config.clientSecret,
         }),
+        options,
       ),
     );
   }
 
   async globalSignOut(accessToken: string): Promise<boolean> {
     try {
-      await this.send('signout', () => this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken })));
+      await this.send('signout', (options) =>
+        this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }), options),
+      );
       return true;
     } catch (err) {
       if (err instanceof UnsupportedByEndpointError) return false;
@@ -171,9 +183,9 @@ export class SdkCognitoAuth implements CognitoAuth {
     return { SECRET_HASH: computeSecretHash(this.config.clientSecret, username, this.config.clientId) };
   }
 
-  private async send<T>(operation: Operation, call: () => Promise<T>): Promise<T> {
+  private async send<T>(operation: Operation, call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return await call({ abortSignal: AbortSignal.timeout(COGNITO_CALL_DEADLINE_MS) });
     } catch (err) {
       throw mapCognitoError(operation, err);
     }

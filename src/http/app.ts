@@ -1,6 +1,7 @@
 // Builds the Express app from its dependencies: no global state, nothing listens here.
 import cors from 'cors';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { Authenticator } from '../auth/authenticator';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
 
   app.use(requestLogger(deps.logger));
+  app.use(helmet());
   if (config.server.corsOrigins.length > 0) {
     app.use(cors({ origin: config.server.corsOrigins, credentials: true, maxAge: 600 }));
   }

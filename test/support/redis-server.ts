@@ -11,10 +11,11 @@ export interface TestRedis {
   process?: ChildProcess;
 }
 
-/** Starts `redis-server` (no persistence) on a free loopback port and waits until it answers. */
-export async function startRedisServer(port?: number): Promise<TestRedis & { process: ChildProcess }> {
-  const chosen = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+/** Starts `redis-server` on a free loopback port (or `port`), without persistence unless `dir` is given (AOF there). */
+export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<TestRedis & { process: ChildProcess }> {
+  const chosen = options.port ?? (await freePort());
+  const persistence = options.dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dir] : ['--appendonly', 'no'];
+  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${chosen}`;
