@@ -1,5 +1,7 @@
 // What a Bearer token must pass: tokens minted with cognito-local's key (and others) through the real JWKS.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { accessClaims, foreignKey, mintAccessToken, POOL_KID, POOL_PUBLIC_PEM, signJwt } from './support/tokens';
 import { login, stack, TestFleet, users, type TestApp } from './support/stack';
@@ -67,38 +69,97 @@ describe('tokens the pool issued', () => {
   });
 });
 
-describe('tokens that must be refused with 401 invalid_token', () => {
+describe('adversarial token corpus: each refused with 401 invalid_token and its reason', () => {
+  const claims = () => accessClaims(stack.issuer, stack.clientId);
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const validParts = () => mintAccessToken(stack.issuer, stack.clientId).split('.');
+  const attackerJwks = 'http://127.0.0.1:9/attacker/jwks.json';
+
   const cases: [string, () => string, string][] = [
     ['expired', () => mintAccessToken(stack.issuer, stack.clientId, { exp: now() - 120 }), 'The token has expired.'],
     ['not yet valid (nbf in the future)', () => mintAccessToken(stack.issuer, stack.clientId, { nbf: now() + 600 }), 'The token is not valid yet.'],
     ['issued in the future (iat)', () => mintAccessToken(stack.issuer, stack.clientId, { iat: now() + 600 }), 'The token was issued in the future.'],
     ['without exp', () => mintAccessToken(stack.issuer, stack.clientId, { exp: undefined }), 'The token has no expiry.'],
+    ['with exp as a string', () => mintAccessToken(stack.issuer, stack.clientId, { exp: String(now() + 600) }), 'The token is malformed.'],
     ['of another issuer', () => mintAccessToken(`${stack.endpoint}/local_other`, stack.clientId), 'The token was issued by another issuer.'],
     ['of an issuer with the right one as prefix', () => mintAccessToken(`${stack.issuer}x`, stack.clientId), 'The token was issued by another issuer.'],
+    ['of an issuer that is a prefix of the right one', () => mintAccessToken(stack.issuer.slice(0, -1), stack.clientId), 'The token was issued by another issuer.'],
     ['of another client', () => mintAccessToken(stack.issuer, 'someotherclient'), 'The token was issued to a client this API does not accept.'],
     [
       'an ID token',
-      () => signJwt(header, { ...accessClaims(stack.issuer, stack.clientId), token_use: 'id', aud: stack.clientId, client_id: undefined }),
+      () => signJwt(header, { ...claims(), token_use: 'id', aud: stack.clientId, client_id: undefined }),
       'The token is not an access token.',
     ],
-    ['signed by a foreign key with the pool\'s kid', () => signJwt(header, accessClaims(stack.issuer, stack.clientId), foreignKey()), 'The token signature is invalid.'],
-    ['with alg none and no signature', () => signJwt({ alg: 'none', typ: 'JWT', kid: POOL_KID }, accessClaims(stack.issuer, stack.clientId)), 'The token is malformed.'],
+    ["signed by a foreign key with the pool's kid", () => signJwt(header, claims(), foreignKey()), 'The token signature is invalid.'],
+    ['with alg none and no signature', () => signJwt({ alg: 'none', typ: 'JWT', kid: POOL_KID }, claims()), 'The token is malformed.'],
+    ['with alg none and a signature', () => `${signJwt({ alg: 'none', typ: 'JWT', kid: POOL_KID }, claims())}c2ln`, 'The token must be signed with RS256.'],
+    ['with alg None', () => `${signJwt({ alg: 'None', typ: 'JWT', kid: POOL_KID }, claims())}c2ln`, 'The token must be signed with RS256.'],
+    ['with alg NONE', () => `${signJwt({ alg: 'NONE', typ: 'JWT', kid: POOL_KID }, claims())}c2ln`, 'The token must be signed with RS256.'],
+    ["HS256-signed with the pool's public key", () => signJwt({ alg: 'HS256', typ: 'JWT', kid: POOL_KID }, claims(), POOL_PUBLIC_PEM), 'The token must be signed with RS256.'],
+    ["HS512-signed with the pool's public key", () => signJwt({ alg: 'HS512', typ: 'JWT', kid: POOL_KID }, claims(), POOL_PUBLIC_PEM), 'The token must be signed with RS256.'],
+    ["RS384-signed with the pool's own key", () => signJwt({ alg: 'RS384', typ: 'JWT', kid: POOL_KID }, claims()), 'The token must be signed with RS256.'],
+    ['with an unknown kid', () => signJwt({ ...header, kid: 'rotated-away' }, claims()), 'The token was signed with an unknown key.'],
+    ['with a kid of path characters', () => signJwt({ ...header, kid: '../../../../etc/passwd' }, claims()), 'The token was signed with an unknown key.'],
+    ["with a kid of SQL characters", () => signJwt({ ...header, kid: "' OR '1'='1' --" }, claims()), 'The token was signed with an unknown key.'],
+    ['without a kid', () => signJwt({ alg: 'RS256', typ: 'JWT' }, claims()), 'The token names no signing key.'],
+    ['signed by a foreign key, with jku pointing at its JWKS', () => signJwt({ ...header, jku: attackerJwks }, claims(), foreignKey()), 'The token signature is invalid.'],
+    ['signed by a foreign key, with x5u pointing at its certificate', () => signJwt({ ...header, x5u: attackerJwks }, claims(), foreignKey()), 'The token signature is invalid.'],
     [
-      'with alg none and a signature',
-      () => `${signJwt({ alg: 'none', typ: 'JWT', kid: POOL_KID }, accessClaims(stack.issuer, stack.clientId))}c2ln`,
-      'The token must be signed with RS256.',
+      'signed by a foreign key that it embeds as a jwk header',
+      () => signJwt({ ...header, jwk: { kty: 'RSA', e: 'AQAB', n: 'attacker' } }, claims(), foreignKey()),
+      'The token signature is invalid.',
     ],
-    [
-      'HS256-signed with the pool\'s public key',
-      () => signJwt({ alg: 'HS256', typ: 'JWT', kid: POOL_KID }, accessClaims(stack.issuer, stack.clientId), POOL_PUBLIC_PEM),
-      'The token must be signed with RS256.',
-    ],
-    ['with an unknown kid', () => signJwt({ ...header, kid: 'rotated-away' }, accessClaims(stack.issuer, stack.clientId)), 'The token was signed with an unknown key.'],
+    ['with a crit header (pool-signed)', () => signJwt({ ...header, crit: ['exp'] }, claims()), 'The token has critical header parameters this API does not support.'],
+    ['truncated to two segments', () => validParts().slice(0, 2).join('.'), 'The token is malformed.'],
+    ['with an extra segment', () => `${validParts().join('.')}.extra`, 'The token is malformed.'],
+    ['with a payload of non-base64url bytes', () => { const p = validParts(); return `${p[0]}.ab+/cd.${p[2]}`; }, 'The token is malformed.'],
+    ['with a payload that is a JSON array', () => { const p = validParts(); return `${p[0]}.${b64([1, 2])}.${p[2]}`; }, 'The token is malformed.'],
+    ['with a tampered payload', () => { const p = validParts(); return `${p[0]}.${b64({ ...claims(), sub: 'admin' })}.${p[2]}`; }, 'The token signature is invalid.'],
     ['that is not a JWT', () => 'abc.def.ghi', 'The token is malformed.'],
   ];
 
+  it('has at least 25 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
   it.each(cases)('refuses a token %s', async (_name, token, description) => {
     await expectInvalidToken(token(), description);
+  });
+
+  it('never fetches keys from a URL the token names (jku, x5u)', async () => {
+    let hits = 0;
+    const attacker = createServer((_req, res) => {
+      hits += 1;
+      res.end('{"keys":[]}');
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const { port } = attacker.address() as AddressInfo;
+    try {
+      const url = `http://127.0.0.1:${port}/jwks.json`;
+      for (const extra of [{ jku: url }, { x5u: url }]) {
+        await expectInvalidToken(signJwt({ ...header, ...extra }, claims(), foreignKey()), 'The token signature is invalid.');
+      }
+      expect(hits).toBe(0);
+    } finally {
+      attacker.close();
+    }
+  });
+
+  it('refuses a token with huge claims before reading it: 431 from the HTTP server', async () => {
+    const token = mintAccessToken(stack.issuer, stack.clientId, { padding: 'x'.repeat(100_000) });
+    const response = await me(token);
+    expect(response.status).toBe(431);
+  });
+
+  it('refuses a replayed token after logout and after logout-all', async () => {
+    const first = await login(api.app, users.reader);
+    await request(api.app).post('/auth/logout').set('Authorization', `Bearer ${first.access_token}`).expect(204);
+    await expectInvalidToken(first.access_token, 'The session of this token has logged out.');
+
+    const second = await login(api.app, users.editor);
+    const other = await login(api.app, users.editor);
+    await request(api.app).post('/auth/logout-all').set('Authorization', `Bearer ${other.access_token}`).expect(204);
+    await expectInvalidToken(second.access_token, 'The session of this token has logged out.');
   });
 });
 
@@ -118,7 +179,7 @@ describe('how the token must arrive', () => {
     expect(response.body.error).toBe('unauthorized');
   });
 
-  it.each([['Bearer'], ['Bearer two tokens'], ['Bearer not!b64']])('answers the malformed header "%s" with 400', async (value) => {
+  it.each([['Bearer'], ['Bearer two tokens'], ['Bearer not!b64'], ['Bearer abc.%%%%.def']])('answers the malformed header "%s" with 400', async (value) => {
     const response = await request(api.app).get('/auth/me').set('Authorization', value);
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The Authorization header must be "Bearer <token>".' });

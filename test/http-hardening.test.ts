@@ -1,0 +1,77 @@
+// HTTP hygiene: security headers, CORS only for configured origins, body and header size limits, media types.
+import request from 'supertest';
+import { login, TestFleet, users, type TestApp } from './support/stack';
+
+const fleet = new TestFleet();
+let api: TestApp;
+beforeAll(async () => {
+  api = await fleet.instance({ env: { CORS_ORIGINS: 'https://app.example.com,https://admin.example.com' } });
+});
+afterAll(() => fleet.close());
+
+describe('HTTP hardening', () => {
+  it('sends helmet\'s security headers and no X-Powered-By', async () => {
+    const response = await request(api.app).get('/healthz');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('answers a preflight from a configured origin, with credentials allowed', async () => {
+    const response = await request(api.app)
+      .options('/auth/me')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization');
+    expect(response.status).toBe(204);
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(response.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('gives no CORS headers to any other origin', async () => {
+    const response = await request(api.app).get('/healthz').set('Origin', 'https://evil.example.net');
+    expect(response.status).toBe(200);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('gives no CORS headers at all when CORS_ORIGINS is unset', async () => {
+    const plain = await fleet.instance();
+    const response = await request(plain.app).get('/healthz').set('Origin', 'https://app.example.com');
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers a JSON body over 10 kB with 413', async () => {
+    const response = await request(api.app)
+      .post('/auth/login')
+      .send({ username: 'a', password: 'x'.repeat(11_000) });
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The body is too large.' });
+  });
+
+  it('answers an oversized header with 431', async () => {
+    const response = await request(api.app).get('/healthz').set('X-Filler', 'x'.repeat(20_000));
+    expect(response.status).toBe(431);
+  });
+
+  it('answers a book posted as a form with 415', async () => {
+    const tokens = await login(api.app, users.editor);
+    const response = await request(api.app)
+      .post('/books')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .type('form')
+      .send('title=Dune&author=Herbert');
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'Send the body as application/json.' });
+  });
+
+  it('answers a JSON body with an unsupported charset with 415', async () => {
+    const response = await request(api.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json; charset=latin-9000')
+      .send('{"username":"a","password":"b"}');
+    expect(response.status).toBe(415);
+    expect(response.body.error).toBe('invalid_request');
+  });
+});
