@@ -98,7 +98,7 @@ describe('adversarial token corpus: each refused with 401 invalid_token and its 
     ["HS256-signed with the pool's public key", () => signJwt({ alg: 'HS256', typ: 'JWT', kid: POOL_KID }, claims(), POOL_PUBLIC_PEM), 'The token must be signed with RS256.'],
     ["HS512-signed with the pool's public key", () => signJwt({ alg: 'HS512', typ: 'JWT', kid: POOL_KID }, claims(), POOL_PUBLIC_PEM), 'The token must be signed with RS256.'],
     ["RS384-signed with the pool's own key", () => signJwt({ alg: 'RS384', typ: 'JWT', kid: POOL_KID }, claims()), 'The token must be signed with RS256.'],
-    ['with an unknown kid', () => signJwt({ ...header, kid: 'rotated-away' }, claims()), 'The token was signed with an unknown key.'],
+    ['signed by a key the pool no longer has (deleted key set)', () => signJwt({ ...header, kid: 'rotated-away' }, claims(), foreignKey()), 'The token was signed with an unknown key.'],
     ['with a kid of path characters', () => signJwt({ ...header, kid: '../../../../etc/passwd' }, claims()), 'The token was signed with an unknown key.'],
     ["with a kid of SQL characters", () => signJwt({ ...header, kid: "' OR '1'='1' --" }, claims()), 'The token was signed with an unknown key.'],
     ['without a kid', () => signJwt({ alg: 'RS256', typ: 'JWT' }, claims()), 'The token names no signing key.'],
