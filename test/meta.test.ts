@@ -45,6 +45,24 @@ describe('meta routes', () => {
     );
   });
 
+  it('drops the hosted-UI scheme when COGNITO_DOMAIN is unset, so Swagger UI offers no flow that cannot work', async () => {
+    const response = await request(api.app).get('/openapi.json');
+    expect(Object.keys(response.body.components.securitySchemes)).toEqual(['password', 'bearer']);
+    expect(response.body.paths['/auth/me'].get.security).toEqual([{ password: [] }, { bearer: [] }]);
+  });
+
+  it('points the code + PKCE flow at COGNITO_DOMAIN when it is set', async () => {
+    const withDomain = await fleet.instance({ env: { COGNITO_DOMAIN: 'https://auth.example.com/' } });
+    const response = await request(withDomain.app).get('/openapi.json');
+    expect(response.body.components.securitySchemes.hostedUi.flows.authorizationCode).toMatchObject({
+      authorizationUrl: 'https://auth.example.com/oauth2/authorize',
+      tokenUrl: 'https://auth.example.com/oauth2/token',
+    });
+    expect(response.body.paths['/auth/me'].get.security).toEqual([{ password: [] }, { hostedUi: [] }, { bearer: [] }]);
+    const docs = await request(withDomain.app).get('/docs/');
+    expect(docs.headers['content-security-policy']).toContain("connect-src 'self' https://auth.example.com");
+  });
+
   it('serves Swagger UI at /docs/', async () => {
     const response = await request(api.app).get('/docs/');
     expect(response.status).toBe(200);

@@ -30,6 +30,8 @@ export interface CognitoConfig {
   awsIssuer: boolean;
   /** Client ids whose access tokens are accepted: the login client first, then the allowed extra ones. */
   acceptedClientIds: string[];
+  /** Hosted UI (managed login) domain, e.g. `https://auth.example.com`; enables the code + PKCE flow in Swagger UI. */
+  domain?: string;
 }
 
 /** The whole configuration of one service instance. */
@@ -61,6 +63,8 @@ export interface Config {
   loginRateLimit: { limit: number; windowSeconds: number };
   /** pino level. */
   logLevel: string;
+  /** Swagger UI keeps its authorization across page reloads (in localStorage) only when this is true. */
+  docsPersistAuthorization: boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -114,6 +118,7 @@ const envSchema = z
     COGNITO_ISSUER: httpUrl,
     COGNITO_JWKS_URI: httpUrl,
     COGNITO_ALLOWED_CLIENT_IDS: commaList,
+    COGNITO_DOMAIN: httpUrl,
     REDIS_URL: optionalText.refine(
       (value) => value === undefined || /^rediss?:\/\//.test(value),
       'must be a redis:// or rediss:// URL',
@@ -141,6 +146,7 @@ const envSchema = z
     LOGIN_RATE_WINDOW_SECONDS: positiveInt(900),
     TRUST_PROXY: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DOCS_PERSIST_AUTHORIZATION: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   })
   .superRefine((env, ctx) => {
     if (!env.AWS_REGION && !env.COGNITO_ENDPOINT) {
@@ -164,10 +170,11 @@ function parseTrustProxy(value: string | undefined): boolean | number | string |
   return value;
 }
 
-function checkJwksUri(uri: string): void {
+function checkHttpsUnlessLoopback(name: string, uri: string | undefined): void {
+  if (uri === undefined) return;
   const url = new URL(uri);
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw new ConfigError('Invalid configuration: COGNITO_JWKS_URI: http is allowed only for loopback hosts');
+    throw new ConfigError(`Invalid configuration: ${name}: http is allowed only for loopback hosts`);
   }
 }
 
@@ -187,7 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     : `https://cognito-idp.${region}.amazonaws.com/${e.COGNITO_USER_POOL_ID}`;
   const issuer = (e.COGNITO_ISSUER ?? defaultIssuer).replace(/\/+$/, '');
   const jwksUri = e.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
-  checkJwksUri(jwksUri);
+  checkHttpsUnlessLoopback('COGNITO_JWKS_URI', jwksUri);
+  checkHttpsUnlessLoopback('COGNITO_DOMAIN', e.COGNITO_DOMAIN);
   const awsIssuer = !endpoint && !e.COGNITO_ISSUER && !e.COGNITO_JWKS_URI;
 
   let redis: RedisConfig | undefined;
@@ -220,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       jwksUri,
       awsIssuer,
       acceptedClientIds: [e.COGNITO_CLIENT_ID, ...e.COGNITO_ALLOWED_CLIENT_IDS],
+      domain: e.COGNITO_DOMAIN?.replace(/\/+$/, ''),
     },
     redis,
     keyPrefix: e.REDIS_KEY_PREFIX,
@@ -227,5 +236,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     groupScopes: e.GROUP_SCOPES,
     loginRateLimit: { limit: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },
     logLevel: e.LOG_LEVEL,
+    docsPersistAuthorization: e.DOCS_PERSIST_AUTHORIZATION === 'true',
   };
 }

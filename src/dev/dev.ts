@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startLocalCognito } from './local-cognito';
 import { redisAnswers } from './local-redis';
-import { DEMO_GROUP_SCOPES, provisionLocalPool } from './provision';
+import { DEMO_GROUP_SCOPES, provisionLocalPool, registerCallbackUrls } from './provision';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOCAL_DIR = path.join(ROOT, '.local');
@@ -42,11 +42,20 @@ async function main(): Promise<void> {
   const localRedis = 'redis://127.0.0.1:6379/0';
   const redisUrl = process.env.REDIS_URL ?? ((await redisAnswers(localRedis)) ? localRedis : undefined);
   const port = process.env.PORT ?? '3000';
+  const replicaPort = process.env.REPLICA_PORT ?? '3001';
+  // Swagger UI's code + PKCE flow comes back to oauth2-redirect.html on whichever instance the browser is on.
+  await registerCallbackUrls(
+    cognito.endpoint,
+    pool,
+    [port, replicaPort].flatMap((p) => [`http://localhost:${p}/docs/oauth2-redirect.html`, `http://127.0.0.1:${p}/docs/oauth2-redirect.html`]),
+  );
   const env: Record<string, string> = {
     COGNITO_ENDPOINT: cognito.endpoint,
     COGNITO_USER_POOL_ID: pool.userPoolId,
     COGNITO_CLIENT_ID: pool.clientId,
     COGNITO_CLIENT_SECRET: pool.clientSecret,
+    // cognito-local serves /oauth2/authorize and /oauth2/token itself: it is its own hosted-UI domain.
+    COGNITO_DOMAIN: cognito.endpoint,
     GROUP_SCOPES: process.env.GROUP_SCOPES ?? JSON.stringify(DEMO_GROUP_SCOPES),
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   };

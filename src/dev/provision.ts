@@ -11,6 +11,7 @@ import {
   DescribeUserPoolClientCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 
 /** A demo user and what it shows. */
@@ -143,4 +144,34 @@ export async function provisionLocalPool(
     }
   }
   return { userPoolId, clientId, clientSecret, users };
+}
+
+/**
+ * Adds `urls` to the app client's callback URLs and enables the authorization code flow on it, so Swagger UI's
+ * `oauth2-redirect.html` can receive the code from the hosted UI. Keeps the URLs already registered.
+ */
+export async function registerCallbackUrls(
+  endpoint: string,
+  pool: Pick<LocalPool, 'userPoolId' | 'clientId'>,
+  urls: string[],
+): Promise<void> {
+  const cognito = localAdminClient(endpoint);
+  const described = await cognito.send(
+    new DescribeUserPoolClientCommand({ UserPoolId: pool.userPoolId, ClientId: pool.clientId }),
+  );
+  const client = described.UserPoolClient;
+  const callbackUrls = [...new Set([...(client?.CallbackURLs ?? []), ...urls])];
+  await cognito.send(
+    new UpdateUserPoolClientCommand({
+      UserPoolId: pool.userPoolId,
+      ClientId: pool.clientId,
+      ExplicitAuthFlows: client?.ExplicitAuthFlows,
+      EnableTokenRevocation: client?.EnableTokenRevocation,
+      CallbackURLs: callbackUrls,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin'],
+      SupportedIdentityProviders: ['COGNITO'],
+    }),
+  );
 }

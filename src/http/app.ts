@@ -17,7 +17,8 @@ import { loginRateLimiter } from './login-rate-limit';
 import { requestLogger } from './request-logger';
 import { authRoutes } from './routes/auth-routes';
 import { bookRoutes } from './routes/book-routes';
-import { loadOpenApiDocument, metaRoutes } from './routes/meta-routes';
+import { loadOpenApiDocument, withHostedUi } from './openapi-document';
+import { metaRoutes } from './routes/meta-routes';
 
 /** Everything the app needs; main.ts builds the real ones, tests may swap one for a labelled fake. */
 export interface AppDeps {
@@ -47,10 +48,24 @@ export function createApp(deps: AppDeps): Express {
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
 
   app.use(requestLogger(deps.logger));
-  app.use(helmet());
+  // Swagger UI's code flow fetches tokens from the hosted-UI domain: the one origin added to connect-src.
+  const hostedUi = config.cognito.domain ? [new URL(config.cognito.domain).origin] : [];
+  // No upgrade-insecure-requests: it would turn a local stack's http hosted UI into https calls that fail.
+  // COOP allows popups: the hosted-UI login popup must reach back to Swagger UI through window.opener.
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { connectSrc: ["'self'", ...hostedUi], upgradeInsecureRequests: null } },
+      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    }),
+  );
   if (config.server.corsOrigins.length > 0) {
     app.use(cors({ origin: config.server.corsOrigins, credentials: true, maxAge: 600 }));
   }
+  // The redirect page comes back from the hosted UI's origin; any COOP there would cut it off from its opener.
+  app.use('/docs/oauth2-redirect.html', (_req, res, next) => {
+    res.removeHeader('Cross-Origin-Opener-Policy');
+    next();
+  });
   app.use(express.json({ limit: '10kb' }));
 
   const authenticator = new Authenticator(deps.verifier, deps.sessions, config.groupScopes);
@@ -67,7 +82,8 @@ export function createApp(deps: AppDeps): Express {
       verifier: deps.verifier,
       issuer: config.cognito.issuer,
       scopes,
-      openapi: deps.openapi ?? loadOpenApiDocument(),
+      openapi: withHostedUi(deps.openapi ?? loadOpenApiDocument(), config.cognito.domain),
+      docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
     }),
   );
   app.use('/auth', authRoutes({ sessions: sessionService, authenticator, cognito: config.cognito, loginLimiter }));

@@ -1,19 +1,8 @@
 // Health, readiness, RFC 9728 metadata, and the OpenAPI document with Swagger UI.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { parse } from 'yaml';
 import type { AccessTokenVerifier } from '../../auth/token-verifier';
 import type { SessionStore } from '../../sessions/session-store';
-
-/** Where openapi.yaml lives: the package root, two levels above this file in src/ and in dist/. */
-export const OPENAPI_PATH = path.resolve(__dirname, '../../../openapi.yaml');
-
-/** Reads and parses openapi.yaml. */
-export function loadOpenApiDocument(file = OPENAPI_PATH): Record<string, unknown> {
-  return parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-}
 
 /** What the meta routes need. */
 export interface MetaRoutesDeps {
@@ -25,8 +14,15 @@ export interface MetaRoutesDeps {
   issuer: string;
   /** Every scope the API knows, for the metadata. */
   scopes: string[];
-  /** The OpenAPI document. */
+  /** The OpenAPI document as served. */
   openapi: Record<string, unknown>;
+  /** Swagger UI settings. */
+  docs: {
+    /** Pre-filled client id of the Authorize dialog. */
+    clientId: string;
+    /** Keep the authorization across page reloads (off unless asked for). */
+    persistAuthorization: boolean;
+  };
 }
 
 /** Builds the router of the public, non-auth routes. */
@@ -71,7 +67,11 @@ export function metaRoutes(deps: MetaRoutesDeps): Router {
     swaggerUi.serve,
     swaggerUi.setup(deps.openapi, {
       customSiteTitle: 'Cognito JWT API',
-      swaggerOptions: { persistAuthorization: false, validatorUrl: null },
+      swaggerOptions: {
+        persistAuthorization: deps.docs.persistAuthorization,
+        validatorUrl: null,
+        oauth: { clientId: deps.docs.clientId, usePkceWithAuthorizationCodeGrant: true },
+      },
     }),
   );
 
