@@ -19,7 +19,13 @@ export const REDACT_PATHS = [
   'err.cause.$response',
 ];
 
-/** Creates the logger; `destination` lets tests capture the output. */
+/**
+ * Creates the logger; `destination` lets tests capture the output. By default it writes to stdout without
+ * blocking the request that logs (pino flushes what is pending when the process exits).
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[Redacted]' } }, destination);
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '[Redacted]' } },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
 }

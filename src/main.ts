@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { CognitoAccessTokenVerifier } from './auth/token-verifier';
+import { CachedTokenVerifier } from './auth/verified-token-cache';
 import { SdkCognitoAuth } from './cognito/cognito-auth';
 import { loadConfig } from './config/config';
 import { ConfigError } from './errors';
@@ -31,7 +32,9 @@ function main(): void {
   const redis = config.redis ? createRedisClient(config.redis) : undefined;
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
 
-  const verifier = new CognitoAccessTokenVerifier(config.cognito);
+  const verifier = new CachedTokenVerifier(new CognitoAccessTokenVerifier(config.cognito), {
+    maxEntries: config.tokenCacheSize,
+  });
   const app = createApp({
     config,
     logger,

@@ -2,12 +2,12 @@
 // and the process's own start-up and shutdown. Each must end in a quick 503 or a clean exit, never a pass or a hang.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { CognitoAccessTokenVerifier } from '../src/auth/token-verifier';
 import { loadConfig } from '../src/config/config';
-import { freePort } from '../src/dev/local-cognito';
 import { startHungServer } from './support/hung-server';
 import { startRedisServer } from './support/redis-server';
 import { spawnService } from './support/service-process';
@@ -32,6 +32,24 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`not within ${timeoutMs} ms`);
+}
+
+/** A JWKS endpoint that answers 503 until `up()`, then serves the pool's real key set. */
+async function switchableJwks(): Promise<{ uri: string; up(): Promise<void>; close(): void }> {
+  let body: string | undefined;
+  const server = createServer((_req, res) => {
+    if (body === undefined) res.writeHead(503).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    uri: `http://127.0.0.1:${port}/jwks.json`,
+    up: async () => {
+      body = await (await fetch(`${stack.issuer}/.well-known/jwks.json`)).text();
+    },
+    close: () => server.close(),
+  };
 }
 
 describe('Redis hung (SIGSTOP), then back (SIGCONT)', () => {
@@ -180,25 +198,22 @@ describe('JWKS', () => {
   });
 
   it('answers 503 while the JWKS is unreachable at start-up, fails fast, and serves once it comes up', async () => {
-    const port = await freePort();
-    const jwksUri = `http://127.0.0.1:${port}/jwks.json`;
-    const api = await fleet.instance({ env: { COGNITO_JWKS_URI: jwksUri } });
-    const token = mintAccessToken(stack.issuer, stack.clientId);
-
-    expectUnavailable(await me(api, token));
-    const started = Date.now();
-    expectUnavailable(await me(api, token));
-    expect(Date.now() - started).toBeLessThan(200);
-    expect((await request(api.app).get('/readyz')).body.down).toEqual(['jwks']);
-
-    const upstream = await (await fetch(`${stack.issuer}/.well-known/jwks.json`)).text();
-    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(upstream));
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const jwks = await switchableJwks();
     try {
+      const api = await fleet.instance({ env: { COGNITO_JWKS_URI: jwks.uri } });
+      const token = mintAccessToken(stack.issuer, stack.clientId);
+
+      expectUnavailable(await me(api, token));
+      const started = Date.now();
+      expectUnavailable(await me(api, token));
+      expect(Date.now() - started).toBeLessThan(200);
+      expect((await request(api.app).get('/readyz')).body.down).toEqual(['jwks']);
+
+      await jwks.up();
       await eventually(async () => (await me(api, token)).status === 200, 5000);
       expect((await request(api.app).get('/readyz')).status).toBe(200);
     } finally {
-      server.close();
+      jwks.close();
     }
   });
 });
@@ -232,29 +247,23 @@ describe('the process', () => {
   });
 
   it('answers 503 until the signing keys load, retrying them in the background', async () => {
-    const port = await freePort();
+    const jwks = await switchableJwks();
     const service = await spawnService({
       ...testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: fleet.prefix }),
-      COGNITO_JWKS_URI: `http://127.0.0.1:${port}/jwks.json`,
+      COGNITO_JWKS_URI: jwks.uri,
       LOG_LEVEL: 'info',
     });
     try {
-      const ready = await fetch(`${service.url}/readyz`);
-      expect(ready.status).toBe(503);
-      const upstream = await (await fetch(`${stack.issuer}/.well-known/jwks.json`)).text();
-      const server = createServer((_req, res) => res.writeHead(200).end(upstream));
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-      try {
-        // The background loader retries every 5 s; readiness comes back without any request asking for keys.
-        await eventually(async () => service.output().includes('signing keys loaded'), 8000).catch((err: Error) => {
-          throw new Error(`${err.message}; service output:\n${service.output()}`);
-        });
-        expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
-      } finally {
-        server.close();
-      }
+      expect((await fetch(`${service.url}/readyz`)).status).toBe(503);
+      await jwks.up();
+      // The background loader retries every 5 s; the keys load without any request asking for them.
+      await eventually(async () => service.output().includes('signing keys loaded'), 8000).catch((err: Error) => {
+        throw new Error(`${err.message}; service output:\n${service.output()}`);
+      });
+      expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
     } finally {
       service.child.kill('SIGKILL');
+      jwks.close();
     }
   }, 15000);
 });

@@ -65,6 +65,8 @@ export interface Config {
   logLevel: string;
   /** Swagger UI keeps its authorization across page reloads (in localStorage) only when this is true. */
   docsPersistAuthorization: boolean;
+  /** Most verified tokens kept in memory (0: no cache). */
+  tokenCacheSize: number;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -146,6 +148,7 @@ const envSchema = z
     LOGIN_RATE_WINDOW_SECONDS: positiveInt(900),
     TRUST_PROXY: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
     DOCS_PERSIST_AUTHORIZATION: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   })
   .superRefine((env, ctx) => {
@@ -237,5 +240,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     loginRateLimit: { limit: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },
     logLevel: e.LOG_LEVEL,
     docsPersistAuthorization: e.DOCS_PERSIST_AUTHORIZATION === 'true',
+    tokenCacheSize: e.TOKEN_CACHE_SIZE,
   };
 }

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import request from 'supertest';
 import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from '../../src/auth/token-verifier';
+import { CachedTokenVerifier } from '../../src/auth/verified-token-cache';
 import { SdkCognitoAuth, type CognitoAuth } from '../../src/cognito/cognito-auth';
 import { loadConfig, type Config } from '../../src/config/config';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
@@ -85,7 +86,8 @@ export class TestFleet {
     const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
     const redis = await this.client(options.redisUrl);
     const sessions = options.sessions ?? new RedisSessionStore(redis, { keyPrefix: this.prefix });
-    const verifier = options.verifier ?? new CognitoAccessTokenVerifier(config.cognito);
+    const verifier =
+      options.verifier ?? new CachedTokenVerifier(new CognitoAccessTokenVerifier(config.cognito), { maxEntries: config.tokenCacheSize });
     const app = createApp({
       config,
       logger: options.logger ?? createLogger('silent'),

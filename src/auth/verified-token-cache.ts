@@ -1,0 +1,51 @@
+// Remembers verified tokens (signature and claims are immutable facts) so a warm token skips RSA verification.
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { CLOCK_SKEW_SECONDS, type AccessTokenClaims, type AccessTokenVerifier } from './token-verifier';
+
+/** Options of the cache. */
+export interface VerifiedTokenCacheOptions {
+  /** Most tokens kept; the least recently used goes first. 0 turns the cache off. */
+  maxEntries: number;
+}
+
+/**
+ * An AccessTokenVerifier that asks `inner` once per token and keeps the claims until the token expires (with the
+ * same clock skew the verifier allows). Keyed by a SHA-256 of the token, so the cache never holds a token; bounded
+ * by entry count, so memory stays flat; failures are never cached, so a bad token costs a full check every time.
+ * Logout is not its business: the denylist is read on every request, after this.
+ */
+export class CachedTokenVerifier implements AccessTokenVerifier {
+  private readonly cache: LRUCache<string, AccessTokenClaims> | undefined;
+
+  constructor(
+    readonly inner: AccessTokenVerifier,
+    options: VerifiedTokenCacheOptions,
+  ) {
+    this.cache = options.maxEntries > 0 ? new LRUCache({ max: options.maxEntries }) : undefined;
+  }
+
+  /** Entries held now. */
+  get size(): number {
+    return this.cache?.size ?? 0;
+  }
+
+  async verify(token: string): Promise<AccessTokenClaims> {
+    if (!this.cache) return this.inner.verify(token);
+    const key = createHash('sha256').update(token).digest('base64url');
+    const hit = this.cache.get(key);
+    if (hit && hit.exp + CLOCK_SKEW_SECONDS > Date.now() / 1000) return hit;
+    const claims = await this.inner.verify(token);
+    const ttl = (claims.exp + CLOCK_SKEW_SECONDS) * 1000 - Date.now();
+    if (ttl > 0) this.cache.set(key, claims, { ttl });
+    return claims;
+  }
+
+  loadKeys(): Promise<void> {
+    return this.inner.loadKeys();
+  }
+
+  keysLoaded(): boolean {
+    return this.inner.keysLoaded();
+  }
+}

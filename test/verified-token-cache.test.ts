@@ -1,0 +1,71 @@
+// The verified-token cache: a warm token skips verification, failures are never cached, entries end with the token.
+import { CognitoAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier } from '../src/auth/token-verifier';
+import { CachedTokenVerifier } from '../src/auth/verified-token-cache';
+import { loadConfig } from '../src/config/config';
+import { InvalidTokenError } from '../src/errors';
+import { stack, testEnv } from './support/stack';
+import { mintAccessToken } from './support/tokens';
+
+/** Counts the calls that reach the real verifier. */
+function counting(): AccessTokenVerifier & { calls: number } {
+  const real = new CognitoAccessTokenVerifier(loadConfig(testEnv()).cognito);
+  const counter = {
+    calls: 0,
+    verify: async (token: string): Promise<AccessTokenClaims> => {
+      counter.calls += 1;
+      return real.verify(token);
+    },
+    loadKeys: () => real.loadKeys(),
+    keysLoaded: () => real.keysLoaded(),
+  };
+  return counter;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('CachedTokenVerifier', () => {
+  it('verifies a token once, then answers from the cache', async () => {
+    const inner = counting();
+    const cached = new CachedTokenVerifier(inner, { maxEntries: 100 });
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+    const first = await cached.verify(token);
+    const second = await cached.verify(token);
+    expect(second).toEqual(first);
+    expect(inner.calls).toBe(1);
+  });
+
+  it('never caches a failure', async () => {
+    const inner = counting();
+    const cached = new CachedTokenVerifier(inner, { maxEntries: 100 });
+    const token = mintAccessToken(stack.issuer, 'someotherclient');
+    await expect(cached.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(cached.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(inner.calls).toBe(2);
+    expect(cached.size).toBe(0);
+  });
+
+  it('drops an entry when its token expires (exp plus the allowed clock skew)', async () => {
+    const inner = counting();
+    const cached = new CachedTokenVerifier(inner, { maxEntries: 100 });
+    const token = mintAccessToken(stack.issuer, stack.clientId, { exp: now() - 59 });
+    await cached.verify(token);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await expect(cached.verify(token)).rejects.toThrow('The token has expired.');
+    expect(inner.calls).toBe(2);
+  });
+
+  it('holds at most maxEntries tokens', async () => {
+    const cached = new CachedTokenVerifier(counting(), { maxEntries: 3 });
+    for (let i = 0; i < 10; i += 1) await cached.verify(mintAccessToken(stack.issuer, stack.clientId));
+    expect(cached.size).toBe(3);
+  });
+
+  it('passes every call through when turned off (TOKEN_CACHE_SIZE=0)', async () => {
+    const inner = counting();
+    const cached = new CachedTokenVerifier(inner, { maxEntries: 0 });
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+    await cached.verify(token);
+    await cached.verify(token);
+    expect(inner.calls).toBe(2);
+  });
+});
