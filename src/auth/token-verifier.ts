@@ -102,10 +102,12 @@ function mapVerifyError(err: unknown): Error {
 }
 
 type Verify = (token: string) => Promise<JwtPayload>;
+type VerifySync = (token: string) => JwtPayload;
 
 /** The aws-jwt-verify based verifier of this service. */
 export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
   private readonly verifyJwt: Verify;
+  private readonly verifyJwtSync: VerifySync;
   private readonly hydrate: () => Promise<void>;
   private loaded = false;
 
@@ -124,6 +126,7 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
         { jwksCache },
       );
       this.verifyJwt = (token) => verifier.verify(token);
+      this.verifyJwtSync = (token) => verifier.verifySync(token);
       this.hydrate = () => verifier.hydrate();
     } else {
       // An overridden endpoint (cognito-local) or issuer: the generic verifier plus the same Cognito field checks.
@@ -141,17 +144,28 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
         { jwksCache },
       );
       this.verifyJwt = (token) => verifier.verify(token);
+      this.verifyJwtSync = (token) => verifier.verifySync(token);
       this.hydrate = () => verifier.hydrate();
     }
   }
 
   async verify(token: string): Promise<AccessTokenClaims> {
     try {
-      const payload = await this.verifyJwt(token);
+      // With the keys in memory the check is synchronous; only a key not cached yet takes the fetching path.
+      const payload = this.loaded ? this.verifySyncOrFetch(token) : await this.verifyJwt(token);
       this.loaded = true;
-      return payload as unknown as AccessTokenClaims;
+      return (payload instanceof Promise ? await payload : payload) as unknown as AccessTokenClaims;
     } catch (err) {
       throw mapVerifyError(err);
+    }
+  }
+
+  private verifySyncOrFetch(token: string): JwtPayload | Promise<JwtPayload> {
+    try {
+      return this.verifyJwtSync(token);
+    } catch (err) {
+      if (err instanceof KidNotFoundInJwksError || err instanceof JwksNotAvailableInCacheError) return this.verifyJwt(token);
+      throw err;
     }
   }
 

@@ -1,5 +1,5 @@
 // Remembers verified tokens (signature and claims are immutable facts) so a warm token skips RSA verification.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CLOCK_SKEW_SECONDS, type AccessTokenClaims, type AccessTokenVerifier } from './token-verifier';
 
@@ -32,7 +32,7 @@ export class CachedTokenVerifier implements AccessTokenVerifier {
 
   async verify(token: string): Promise<AccessTokenClaims> {
     if (!this.cache) return this.inner.verify(token);
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     const hit = this.cache.get(key);
     if (hit && hit.exp + CLOCK_SKEW_SECONDS > Date.now() / 1000) return hit;
     const claims = await this.inner.verify(token);

@@ -1,5 +1,7 @@
-// Probes for a Redis, for `npm run dev` and the test setup deciding whether to use or start one.
+// Finds or starts a Redis, for `npm run dev`, the test setup and the benchmark.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { freePort } from './local-cognito';
 
 /** Resolves true when a Redis answers PING at `url` within half a second. */
 export async function redisAnswers(url: string): Promise<boolean> {
@@ -13,4 +15,36 @@ export async function redisAnswers(url: string): Promise<boolean> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** A Redis to use; `process` is set when it was started here. */
+export interface TestRedis {
+  /** Connection URL. */
+  url: string;
+  /** The server process when the tests started it. */
+  process?: ChildProcess;
+}
+
+/** Starts `redis-server` on a free loopback port (or `port`), without persistence unless `dir` is given (AOF there). */
+export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<TestRedis & { process: ChildProcess }> {
+  const chosen = options.port ?? (await freePort());
+  const persistence = options.dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dir] : ['--appendonly', 'no'];
+  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence], {
+    stdio: 'ignore',
+  });
+  const url = `redis://127.0.0.1:${chosen}`;
+  for (let i = 0; i < 50; i += 1) {
+    if (await redisAnswers(url)) return { url, process: child };
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('redis-server did not start (is it installed? .ci/run installs it on a fresh machine)');
+}
+
+/** REDIS_URL, else 127.0.0.1:6379 when it answers, else a throwaway redis-server of our own. */
+export async function findOrStartRedis(): Promise<TestRedis> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (await redisAnswers(url)) return { url };
+  return startRedisServer();
 }

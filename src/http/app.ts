@@ -45,6 +45,8 @@ export function createApp(deps: AppDeps): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // API answers are per caller and never cached: an ETag would only cost a hash per response.
+  app.set('etag', false);
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
 
   app.use(requestLogger(deps.logger));

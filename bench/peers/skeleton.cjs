@@ -1,0 +1,29 @@
+// The peers' shared Express stack, the same as the service's (helmet, pino-http logging to stdout, JSON body
+// parser), so that a benchmark peer differs from the service only in how it authenticates.
+const express = require('express');
+const helmet = require('helmet');
+const pino = require('pino');
+const { pinoHttp } = require('pino-http');
+
+/** Builds an app whose GET /auth/me runs `authenticate` (a middleware that sets res.locals.claims). */
+function peerApp(authenticate) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger: pino(pino.destination({ dest: 1, sync: false })) }));
+  app.use(helmet());
+  app.use(express.json({ limit: '10kb' }));
+  app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+  app.get('/auth/me', authenticate, (_req, res) => {
+    const c = res.locals.claims;
+    res.json({ sub: c.sub, username: c.username ?? null, client_id: c.client_id, scope: c.scope });
+  });
+  app.use((err, _req, res, _next) => res.status(err.status ?? 401).json({ error: 'invalid_token' }));
+  return app;
+}
+
+/** Fetches the pool's JWKS once, so no peer spends benchmark time on it. */
+async function fetchJwks() {
+  return (await fetch(process.env.COGNITO_JWKS_URI)).json();
+}
+
+module.exports = { peerApp, fetchJwks };
