@@ -151,22 +151,24 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
 
   async verify(token: string): Promise<AccessTokenClaims> {
     try {
-      // With the keys in memory the check is synchronous; only a key not cached yet takes the fetching path.
-      const payload = this.loaded ? this.verifySyncOrFetch(token) : await this.verifyJwt(token);
-      this.loaded = true;
-      return (payload instanceof Promise ? await payload : payload) as unknown as AccessTokenClaims;
+      return (await this.verifyPayload(token)) as unknown as AccessTokenClaims;
     } catch (err) {
       throw mapVerifyError(err);
     }
   }
 
-  private verifySyncOrFetch(token: string): JwtPayload | Promise<JwtPayload> {
-    try {
-      return this.verifyJwtSync(token);
-    } catch (err) {
-      if (err instanceof KidNotFoundInJwksError || err instanceof JwksNotAvailableInCacheError) return this.verifyJwt(token);
-      throw err;
+  /** With the keys in memory the check is synchronous; only a key not cached yet takes the fetching path. */
+  private async verifyPayload(token: string): Promise<JwtPayload> {
+    if (this.loaded) {
+      try {
+        return this.verifyJwtSync(token);
+      } catch (err) {
+        if (!(err instanceof KidNotFoundInJwksError || err instanceof JwksNotAvailableInCacheError)) throw err;
+      }
     }
+    const payload = await this.verifyJwt(token);
+    this.loaded = true;
+    return payload;
   }
 
   async loadKeys(): Promise<void> {
