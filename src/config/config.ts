@@ -8,6 +8,10 @@ export interface RedisConfig {
   url?: string;
   /** Seed nodes of a Redis Cluster, used instead of `url`. */
   clusterNodes?: { host: string; port: number }[];
+  /** Password (AUTH), for managed Redis; a password in a `redis://` URL works too. */
+  password?: string;
+  /** Connect with TLS (also implied by a `rediss://` URL). */
+  tls: boolean;
 }
 
 /** The Cognito user pool and app client the service logs users in with and accepts tokens from. */
@@ -129,6 +133,8 @@ const envSchema = z
       (nodes) => nodes.every((node) => /^[^:\s]+:\d{1,5}$/.test(node)),
       'must be host:port,host:port',
     ),
+    REDIS_PASSWORD: optionalText,
+    REDIS_TLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
     REDIS_KEY_PREFIX: z.string().default('auth:'),
     SESSION_TTL_SECONDS: positiveInt(2_592_000),
     GROUP_SCOPES: z
@@ -202,15 +208,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const awsIssuer = !endpoint && !e.COGNITO_ISSUER && !e.COGNITO_JWKS_URI;
 
   let redis: RedisConfig | undefined;
+  const redisAuth = { password: e.REDIS_PASSWORD, tls: e.REDIS_TLS === 'true' || Boolean(e.REDIS_URL?.startsWith('rediss://')) };
   if (e.REDIS_CLUSTER_NODES.length > 0) {
     redis = {
       clusterNodes: e.REDIS_CLUSTER_NODES.map((node) => {
         const [host = '', port = ''] = node.split(':');
         return { host, port: Number(port) };
       }),
+      ...redisAuth,
     };
   } else if (e.REDIS_URL) {
-    redis = { url: e.REDIS_URL };
+    redis = { url: e.REDIS_URL, ...redisAuth };
   }
 
   return {

@@ -24,15 +24,21 @@ export const REDIS_CLIENT_OPTIONS: RedisOptions = {
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
 };
 
-/** Creates the client for a Redis URL or a list of cluster nodes. */
+/** Creates the client for a Redis URL or a list of cluster nodes, with password and TLS when configured. */
 export function createRedisClient(config: RedisConfig): Redis | Cluster {
+  const auth: RedisOptions = {
+    ...(config.password ? { password: config.password } : {}),
+    ...(config.tls ? { tls: {} } : {}),
+  };
   if (config.clusterNodes) {
     return new Cluster(config.clusterNodes, {
       enableAutoPipelining: true,
       enableOfflineQueue: false,
-      redisOptions: REDIS_CLIENT_OPTIONS,
+      redisOptions: { ...REDIS_CLIENT_OPTIONS, ...auth },
       clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      // Managed clusters (ElastiCache, MemoryDB) announce node names that TLS must verify as given.
+      ...(config.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
     });
   }
-  return new Redis(config.url ?? 'redis://127.0.0.1:6379', REDIS_CLIENT_OPTIONS);
+  return new Redis(config.url ?? 'redis://127.0.0.1:6379', { ...REDIS_CLIENT_OPTIONS, ...auth });
 }

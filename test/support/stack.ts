@@ -1,18 +1,18 @@
 // Builds in-process apps against the suite's cognito-local and Redis, and cleans up only this run's keys.
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import request from 'supertest';
 import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from '../../src/auth/token-verifier';
 import { CachedTokenVerifier } from '../../src/auth/verified-token-cache';
 import { SdkCognitoAuth, type CognitoAuth } from '../../src/cognito/cognito-auth';
-import { loadConfig, type Config } from '../../src/config/config';
+import { loadConfig, type Config, type RedisConfig } from '../../src/config/config';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
 import { createApp } from '../../src/http/app';
 import { redisRateLimitStore } from '../../src/http/login-rate-limit';
 import { createLogger } from '../../src/logger';
-import { REDIS_CLIENT_OPTIONS } from '../../src/sessions/redis-client';
+import { createRedisClient, REDIS_CLIENT_OPTIONS } from '../../src/sessions/redis-client';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import type { SessionStore } from '../../src/sessions/session-store';
 
@@ -60,7 +60,7 @@ export async function connectRedis(url = stack.redisUrl): Promise<Redis> {
 export interface TestApp {
   app: Express;
   config: Config;
-  redis: Redis;
+  redis: Redis | Cluster;
   sessions: SessionStore;
   verifier: AccessTokenVerifier;
 }
@@ -79,12 +79,16 @@ export interface TestAppOptions {
 /** Creates instances that share one key prefix (so they share a denylist) and removes their keys afterwards. */
 export class TestFleet {
   readonly prefix = `test:${randomUUID()}:`;
-  private readonly clients: Redis[] = [];
+  private readonly clients: (Redis | Cluster)[] = [];
 
-  /** A new instance; every instance of the fleet shares the Redis key space under `prefix`. */
+  /**
+   * A new instance; every instance of the fleet shares the Redis key space under `prefix`. Redis is the suite's
+   * server unless `redisUrl` or REDIS_CLUSTER_NODES (in `env`) says otherwise; the client comes from the
+   * service's own factory.
+   */
   async instance(options: TestAppOptions = {}): Promise<TestApp> {
     const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
-    const redis = await this.client(options.redisUrl);
+    const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false });
     const sessions = options.sessions ?? new RedisSessionStore(redis, { keyPrefix: this.prefix });
     const verifier =
       options.verifier ?? new CachedTokenVerifier(new CognitoAccessTokenVerifier(config.cognito), { maxEntries: config.tokenCacheSize });
@@ -100,19 +104,24 @@ export class TestFleet {
     return { app, config, redis, sessions, verifier };
   }
 
-  /** A Redis client the fleet closes at the end; waits up to a second for it to be ready (a closed port never is). */
+  /** A client for one Redis server, closed with the fleet. */
   async client(url = stack.redisUrl): Promise<Redis> {
-    const redis = new Redis(url, REDIS_CLIENT_OPTIONS);
+    return (await this.connect({ url, tls: false })) as Redis;
+  }
+
+  /** A client from the service's factory; waits up to 2 s for it to be ready (a dead server never is). */
+  async connect(config: RedisConfig): Promise<Redis | Cluster> {
+    const redis = createRedisClient(config);
     redis.on('error', () => undefined);
     this.clients.push(redis);
     await new Promise((resolve) => {
       redis.once('ready', resolve);
-      setTimeout(resolve, 1000).unref();
+      setTimeout(resolve, 2000).unref();
     });
     return redis;
   }
 
-  /** Deletes this fleet's keys (and only them) and closes its clients. */
+  /** Deletes this fleet's keys on the suite's Redis (and only them) and closes its clients. */
   async close(): Promise<void> {
     const admin = await connectRedis();
     let cursor = '0';

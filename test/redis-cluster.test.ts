@@ -1,0 +1,120 @@
+// A real three-master Redis Cluster: the store suite, logout across instances with users on every master, TTLs,
+// and one master killed (its users get 503 quickly, the others keep working, nothing is let through).
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { RedisSessionStore } from '../src/sessions/redis-session-store';
+import { isRevoked, refreshTokenId } from '../src/sessions/session-store';
+import { startRedisCluster, type TestCluster } from './support/redis-cluster';
+import { login, stack, TestFleet, users, type TestApp } from './support/stack';
+import { createUser } from './support/users';
+import { mintAccessToken } from './support/tokens';
+
+let cluster: TestCluster;
+const fleet = new TestFleet();
+let a: TestApp;
+let b: TestApp;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  const env = { REDIS_CLUSTER_NODES: cluster.seeds };
+  a = await fleet.instance({ env });
+  b = await fleet.instance({ env });
+}, 30_000);
+
+afterAll(async () => {
+  await fleet.close();
+  cluster?.stop();
+});
+
+const me = (api: TestApp, token: string) => request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
+
+/** Subs whose denylist keys land on each of the three masters. */
+function subsOnEveryMaster(): string[] {
+  const byMaster = new Map<number, string>();
+  while (byMaster.size < 3) {
+    const sub = randomUUID();
+    byMaster.set(cluster.ownerOf(`${fleet.prefix}denylist:${sub}`), sub);
+  }
+  return [...byMaster.values()];
+}
+
+describe('the store on Redis Cluster', () => {
+  it('keeps sessions, cut-offs and refresh records for users on every master, each key with a TTL', async () => {
+    const store = new RedisSessionStore(a.redis, { keyPrefix: fleet.prefix });
+    for (const sub of subsOnEveryMaster()) {
+      await store.revokeSession(sub, 's1', 600);
+      await store.revokeAllUpTo(sub, 1000, 900);
+      expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: true, cutoff: 1000 });
+      expect(isRevoked(await store.getRevocation(sub, 'other'), 1001)).toBe(false);
+      const ttl = await a.redis.ttl(`${fleet.prefix}denylist:${sub}`);
+      expect(ttl).toBeGreaterThan(890);
+      expect(ttl).toBeLessThanOrEqual(900);
+    }
+    const id = refreshTokenId(`refresh-${randomUUID()}`);
+    await store.rememberRefreshToken(id, { username: 'u', sub: 's', sessionId: 'x', authTime: 1 }, 300);
+    expect(await store.findRefreshToken(id)).toEqual({ username: 'u', sub: 's', sessionId: 'x', authTime: 1 });
+    expect(await a.redis.ttl(`${fleet.prefix}refresh:${id}`)).toBeGreaterThan(290);
+  });
+});
+
+describe('two instances on Redis Cluster', () => {
+  it('refuses on instance B, at once, the tokens logged out on instance A, for users on every master', async () => {
+    const tokens = subsOnEveryMaster().map((sub) => mintAccessToken(stack.issuer, stack.clientId, { sub }));
+    for (const token of tokens) expect((await me(b, token)).status).toBe(200);
+    for (const token of tokens) await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${token}`).expect(204);
+    for (const token of tokens) {
+      const response = await me(b, token);
+      expect(response.status).toBe(401);
+      expect(response.body.error_description).toBe('The session of this token has logged out.');
+    }
+  });
+
+  it('logs in (rate limiter on the cluster), logs out everywhere, and a new login works', async () => {
+    const user = await createUser({ groups: ['readers'] });
+    const first = await login(a.app, user);
+    await request(b.app).post('/auth/logout-all').set('Authorization', `Bearer ${first.access_token}`).expect(204);
+    expect((await me(a, first.access_token)).status).toBe(401);
+    const again = await login(b.app, user);
+    expect((await me(a, again.access_token)).status).toBe(200);
+    const refresh = await request(a.app).post('/auth/refresh').send({ refresh_token: first.refresh_token });
+    expect(refresh.status).toBe(400);
+  });
+
+  it('counts login attempts across instances on the cluster', async () => {
+    const env = { REDIS_CLUSTER_NODES: cluster.seeds, LOGIN_RATE_LIMIT: '2' };
+    const x = await fleet.instance({ env });
+    const y = await fleet.instance({ env });
+    const username = `nobody-${randomUUID()}`;
+    const attempt = (api: TestApp) => request(api.app).post('/auth/login').send({ username, password: 'wrong-pass-1' });
+    expect((await attempt(x)).status).toBe(401);
+    expect((await attempt(y)).status).toBe(401);
+    const limited = await attempt(x);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await request(y.app).post('/auth/login').send(users.reader)).status).toBe(200);
+  });
+});
+
+describe('a master dies', () => {
+  it('fails closed with 503 quickly for its users, keeps serving the others, and lets nothing through', async () => {
+    const [victimSub, ...otherSubs] = subsOnEveryMaster();
+    const victimPort = cluster.ownerOf(`${fleet.prefix}denylist:${victimSub}`);
+    const victim = mintAccessToken(stack.issuer, stack.clientId, { sub: victimSub });
+    const others = otherSubs.map((sub) => mintAccessToken(stack.issuer, stack.clientId, { sub }));
+    // One of the others logged out before the failure: it must stay refused.
+    await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${others[0]}`).expect(204);
+
+    cluster.nodes.find((node) => node.port === victimPort)!.process.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const started = Date.now();
+    const refused = await me(b, victim);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('temporarily_unavailable');
+    expect(refused.headers['retry-after']).toEqual(expect.any(String));
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    expect((await me(b, others[0]!)).status).toBe(401);
+    expect((await me(b, others[1]!)).status).toBe(200);
+  });
+});
