@@ -51,12 +51,26 @@ describe('loadConfig', () => {
       awsIssuer: false,
       acceptedClientIds: ['client1', 'm2m1', 'm2m2'],
     });
-    expect(config.redis).toEqual({ clusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }] });
+    expect(config.redis).toEqual({
+      clusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }],
+      password: undefined,
+      tls: false,
+    });
     expect(config.groupScopes).toEqual({ editors: ['books/read', 'books/write'] });
     expect(config.server.trustProxy).toBe(1);
   });
 
+  it('reads password and TLS for managed Redis, TLS also from a rediss:// URL', () => {
+    expect(loadConfig({ ...base, REDIS_URL: 'rediss://cache.example.com:6379', REDIS_PASSWORD: 'p' }).redis).toEqual({
+      url: 'rediss://cache.example.com:6379',
+      password: 'p',
+      tls: true,
+    });
+    expect(loadConfig({ ...base, REDIS_CLUSTER_NODES: 'a:6379', REDIS_TLS: 'true' }).redis).toMatchObject({ tls: true });
+  });
+
   it.each([
+    [{ REDIS_TLS: 'yes' }, 'Invalid configuration: REDIS_TLS: must be true or false'],
     [{ COGNITO_USER_POOL_ID: undefined }, 'Invalid configuration: COGNITO_USER_POOL_ID: required'],
     [{ AWS_REGION: undefined }, 'Invalid configuration: AWS_REGION: required unless COGNITO_ENDPOINT is set'],
     [{ AWS_REGION: 'mars' }, 'Invalid configuration: AWS_REGION: must be an AWS region such as eu-west-1'],
