@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   // A stable port keeps the issuer, and so tokens, valid across restarts; any free port otherwise.
   const preferred = Number(process.env.COGNITO_LOCAL_PORT ?? 9229);
   const cognitoPort = (await portIsFree(preferred)) ? preferred : await freePort();
-  const cognito = await startLocalCognito({ dataDir: path.join(LOCAL_DIR, 'cognito'), port: cognitoPort });
+  const cognito = await startLocalCognito({
+    dataDir: path.join(LOCAL_DIR, 'cognito'),
+    port: cognitoPort,
+    listenHost: process.env.COGNITO_LOCAL_LISTEN ?? '127.0.0.1',
+  });
   const pool = await provisionLocalPool(cognito.endpoint);
 
   const localRedis = 'redis://127.0.0.1:6379/0';
@@ -60,6 +64,15 @@ async function main(): Promise<void> {
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   };
   writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+
+  // DEV_API=false: the local Cognito and its settings only, for API instances started elsewhere (docker compose).
+  if (process.env.DEV_API === 'false') {
+    process.stdout.write(`Local Cognito ${cognito.endpoint} (pool ${pool.userPoolId}); settings in .local/dev.env\n`);
+    const stopStack = () => void cognito.stop().then(() => process.exit(0));
+    process.once('SIGINT', stopStack);
+    process.once('SIGTERM', stopStack);
+    return;
+  }
 
   const api = spawn(process.execPath, [require.resolve('tsx/cli'), 'watch', '--clear-screen=false', 'src/main.ts'], {
     cwd: ROOT,

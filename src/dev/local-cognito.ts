@@ -46,16 +46,23 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: num
  * Starts cognito-local with its data in `dataDir/.cognito`. The issuer domain is set to the endpoint, so tokens
  * carry `iss = <endpoint>/<pool id>` (cognito-local's own default would name port 9229 whatever port it uses).
  */
-export async function startLocalCognito(options: { dataDir: string; port?: number; quiet?: boolean }): Promise<LocalCognito> {
+export async function startLocalCognito(options: {
+  dataDir: string;
+  port?: number;
+  quiet?: boolean;
+  /** Listen address; loopback unless a container must publish it. The endpoint stays on 127.0.0.1. */
+  listenHost?: string;
+}): Promise<LocalCognito> {
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
+  const host = options.listenHost ?? '127.0.0.1';
   const configDir = path.join(options.dataDir, '.cognito');
   mkdirSync(configDir, { recursive: true });
   writeFileSync(
     path.join(configDir, 'config.json'),
     JSON.stringify(
       {
-        ServerConfig: { hostname: '127.0.0.1', port },
+        ServerConfig: { hostname: host, port },
         TokenConfig: { IssuerDomain: endpoint },
         UserPoolDefaults: { UsernameAttributes: [] },
       },
@@ -66,7 +73,7 @@ export async function startLocalCognito(options: { dataDir: string; port?: numbe
   const bin = require.resolve('cognito-local/lib/bin/start.js');
   const child = spawn(process.execPath, [bin], {
     cwd: options.dataDir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEBUG: '' },
+    env: { ...process.env, PORT: String(port), HOST: host, DEBUG: '' },
     stdio: options.quiet === false ? 'inherit' : 'ignore',
   });
   try {
