@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { expectUnavailable } from './support/assertions';
 import { CognitoAccessTokenVerifier } from '../src/auth/token-verifier';
 import { loadConfig } from '../src/config/config';
 import { startHungServer } from './support/hung-server';
@@ -18,12 +19,6 @@ const fleet = new TestFleet();
 afterAll(() => fleet.close());
 
 const me = (api: TestApp, token: string) => request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
-
-function expectUnavailable(response: request.Response): void {
-  expect(response.status).toBe(503);
-  expect(response.body.error).toBe('temporarily_unavailable');
-  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-}
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now();

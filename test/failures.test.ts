@@ -1,6 +1,7 @@
 // Dependencies failing and callers pushing: 503 with Retry-After (fail closed, no hang) and 429 for login floods.
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { expectUnavailable } from './support/assertions';
 import { CognitoAccessTokenVerifier } from '../src/auth/token-verifier';
 import { mapCognitoError, SdkCognitoAuth, type CognitoAuth } from '../src/cognito/cognito-auth';
 import { loadConfig } from '../src/config/config';
@@ -11,12 +12,6 @@ import { mintAccessToken } from './support/tokens';
 
 const fleet = new TestFleet();
 afterAll(() => fleet.close());
-
-function expectUnavailable(response: request.Response): void {
-  expect(response.status).toBe(503);
-  expect(response.body.error).toBe('temporarily_unavailable');
-  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-}
 
 describe('Redis unreachable', () => {
   it('answers protected routes with 503 at once, and /readyz names Redis', async () => {
