@@ -8,8 +8,8 @@ import {
   FetchError,
   JwksNotAvailableInCacheError,
   JwksValidationError,
-
   JwtExpiredError,
+  JwtInvalidClaimError,
   JwtInvalidIssuerError,
   JwtInvalidSignatureAlgorithmError,
   JwtInvalidSignatureError,
@@ -18,7 +18,6 @@ import {
   JwtWithoutValidKidError,
   KidNotFoundInJwksError,
   WaitPeriodNotYetEndedJwkError,
-  JwtInvalidClaimError,
 } from 'aws-jwt-verify/error';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { CognitoConfig } from '../config/config';
