@@ -27,6 +27,8 @@ describe('POST /auth/login', () => {
     });
     const claims = claimsOf(response.body.access_token);
     expect(claims).toMatchObject({ token_use: 'access', client_id: stack.clientId, username: 'reader', iss: stack.issuer });
+    // cognito-local sends no ExpiresIn: expires_in comes from the token's own exp.
+    expect(Math.abs(response.body.expires_in - (Number(claims.exp) - Math.floor(Date.now() / 1000)))).toBeLessThanOrEqual(2);
   });
 
   it('answers a wrong password and an unknown user with the same 401 invalid_credentials', async () => {

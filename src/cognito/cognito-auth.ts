@@ -9,6 +9,7 @@ import {
   type AuthenticationResultType,
   type InitiateAuthCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { CognitoConfig } from '../config/config';
 import {
   HttpError,
@@ -206,8 +207,14 @@ function toTokenSet(result: AuthenticationResultType): TokenSet {
     accessToken: result.AccessToken,
     idToken: result.IdToken,
     refreshToken: result.RefreshToken,
-    expiresIn: result.ExpiresIn ?? 3600,
+    expiresIn: result.ExpiresIn ?? secondsLeft(result.AccessToken),
   };
+}
+
+/** Lifetime left of a token Cognito just issued, from its `exp` (cognito-local sends no ExpiresIn). */
+function secondsLeft(accessToken: string): number {
+  const { exp } = decomposeUnverifiedJwt(accessToken).payload;
+  return typeof exp === 'number' ? Math.max(0, exp - Math.floor(Date.now() / 1000)) : 3600;
 }
 
 interface SdkErrorShape {
