@@ -79,8 +79,8 @@ describe('Redis hung (SIGSTOP), then back (SIGCONT)', () => {
   });
 });
 
-describe('Redis restarted (with persistence)', () => {
-  it('answers 503 while down, reconnects by itself, and still refuses sessions revoked before the outage', async () => {
+describe('Redis stopped, then restarted (with persistence)', () => {
+  it('answers 503 while down (login too, fail closed), reconnects by itself, and still refuses sessions revoked before the outage', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'redis-aof-'));
     const first = await startRedisServer({ dir });
     const port = Number(new URL(first.url).port);
@@ -93,6 +93,7 @@ describe('Redis restarted (with persistence)', () => {
       first.process.kill('SIGTERM');
       await new Promise((resolve) => first.process.once('exit', resolve));
       expectUnavailable(await me(api, tokens.access_token));
+      expectUnavailable(await request(api.app).post('/auth/login').send(users.reader));
 
       second = await startRedisServer({ port, dir });
       const fresh = mintAccessToken(stack.issuer, stack.clientId);

@@ -13,6 +13,13 @@ afterAll(() => fleet.close());
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
+/** POST /auth/token with grant_type=password for `user`, extra form fields, and an optional Authorization header. */
+function passwordGrant(user: { username: string; password: string }, extra: Record<string, string> = {}, authorization?: string) {
+  const call = request(api.app).post('/auth/token');
+  if (authorization) call.set('Authorization', authorization);
+  return call.type('form').send(form({ grant_type: 'password', username: user.username, password: user.password, ...extra }));
+}
+
 describe('POST /auth/login', () => {
   it('returns Cognito tokens for a right username and password, never cached', async () => {
     const response = await request(api.app).post('/auth/login').send({ username: users.reader.username, password: users.reader.password });
@@ -103,10 +110,7 @@ describe('NEW_PASSWORD_REQUIRED challenge', () => {
 
   it('tells a password-grant client to use /auth/login for a user who must change password', async () => {
     const user = await createUser({ mustChangePassword: true });
-    const response = await request(api.app)
-      .post('/auth/token')
-      .type('form')
-      .send(form({ grant_type: 'password', username: user.username, password: user.password }));
+    const response = await passwordGrant(user);
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_grant');
     expect(response.body.error_description).toMatch(/\/auth\/challenge/);
@@ -115,10 +119,7 @@ describe('NEW_PASSWORD_REQUIRED challenge', () => {
 
 describe('POST /auth/token', () => {
   it('issues tokens for grant_type=password (the OpenAPI password flow)', async () => {
-    const response = await request(api.app)
-      .post('/auth/token')
-      .type('form')
-      .send(form({ grant_type: 'password', username: users.editor.username, password: users.editor.password, scope: 'books/write' }));
+    const response = await passwordGrant(users.editor, { scope: 'books/write' });
     expect(response.status).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.body).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String), refresh_token: expect.any(String) });
@@ -126,39 +127,25 @@ describe('POST /auth/token', () => {
 
   it('accepts this service\'s client id and secret sent as HTTP Basic', async () => {
     const basic = Buffer.from(`${stack.clientId}:${stack.clientSecret}`).toString('base64');
-    const response = await request(api.app)
-      .post('/auth/token')
-      .set('Authorization', `Basic ${basic}`)
-      .type('form')
-      .send(form({ grant_type: 'password', username: users.reader.username, password: users.reader.password }));
+    const response = await passwordGrant(users.reader, {}, `Basic ${basic}`);
     expect(response.status).toBe(200);
   });
 
   it('accepts what Swagger UI sends with empty client fields: HTTP Basic of ":" and a scope list', async () => {
-    const response = await request(api.app)
-      .post('/auth/token')
-      .set('Authorization', `Basic ${Buffer.from(':').toString('base64')}`)
-      .type('form')
-      .send(form({ grant_type: 'password', username: users.reader.username, password: users.reader.password, scope: 'books/read books/write' }));
+    const response = await passwordGrant(users.reader, { scope: 'books/read books/write' }, `Basic ${Buffer.from(':').toString('base64')}`);
     expect(response.status).toBe(200);
     expect(response.body.token_type).toBe('Bearer');
   });
 
   it('refuses another client id with 401 invalid_client', async () => {
-    const response = await request(api.app)
-      .post('/auth/token')
-      .type('form')
-      .send(form({ grant_type: 'password', username: users.reader.username, password: users.reader.password, client_id: 'someone-else' }));
+    const response = await passwordGrant(users.reader, { client_id: 'someone-else' });
     expect(response.status).toBe(401);
     expect(response.body.error).toBe('invalid_client');
     expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
   });
 
   it('answers bad credentials with 400 invalid_grant', async () => {
-    const response = await request(api.app)
-      .post('/auth/token')
-      .type('form')
-      .send(form({ grant_type: 'password', username: users.reader.username, password: 'wrong-wrong-1' }));
+    const response = await passwordGrant({ username: users.reader.username, password: 'wrong-wrong-1' });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: 'invalid_grant', error_description: 'Incorrect username or password.' });
   });

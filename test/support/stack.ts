@@ -1,7 +1,7 @@
 // Builds in-process apps against the suite's cognito-local and Redis, and cleans up only this run's keys.
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { Redis, type Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import request from 'supertest';
 import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from '../../src/auth/token-verifier';
@@ -12,7 +12,7 @@ import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
 import { createApp } from '../../src/http/app';
 import { redisRateLimitStore } from '../../src/http/login-rate-limit';
 import { createLogger } from '../../src/logger';
-import { createRedisClient, REDIS_CLIENT_OPTIONS } from '../../src/sessions/redis-client';
+import { createRedisClient } from '../../src/sessions/redis-client';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import type { SessionStore } from '../../src/sessions/session-store';
 
@@ -46,14 +46,6 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     LOG_LEVEL: 'silent',
     ...overrides,
   };
-}
-
-/** Connects to a Redis with the service's own client options and waits until it is ready. */
-export async function connectRedis(url = stack.redisUrl): Promise<Redis> {
-  const redis = new Redis(url, REDIS_CLIENT_OPTIONS);
-  redis.on('error', () => undefined);
-  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
-  return redis;
 }
 
 /** One service instance built by createApp, with the parts a test may poke. */
@@ -123,14 +115,13 @@ export class TestFleet {
 
   /** Deletes this fleet's keys on the suite's Redis (and only them) and closes its clients. */
   async close(): Promise<void> {
-    const admin = await connectRedis();
+    const admin = await this.client();
     let cursor = '0';
     do {
       const [next, keys] = await admin.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
       if (keys.length > 0) await admin.del(...keys);
       cursor = next;
     } while (cursor !== '0');
-    admin.disconnect();
     for (const client of this.clients) client.disconnect();
   }
 }
