@@ -39,8 +39,9 @@ export class InvalidRequestError extends HttpError {
   constructor(
     message: string,
     readonly details?: ValidationDetail[],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -98,6 +99,18 @@ export class PasswordResetRequiredError extends HttpError {
   readonly code = 'password_reset_required';
 }
 
+/** 400 on the account routes: the confirmation, reset or MFA code is wrong or has expired. */
+export class InvalidCodeError extends HttpError {
+  readonly status = 400;
+  readonly code = 'invalid_code';
+}
+
+/** 409 at sign-up: the username is taken (Cognito itself tells, so hiding it here would protect nothing). */
+export class UserExistsError extends HttpError {
+  readonly status = 409;
+  readonly code = 'user_exists';
+}
+
 /** 404: no such route or resource. */
 export class NotFoundError extends HttpError {
   readonly status = 404;
@@ -140,6 +153,12 @@ export class TemporarilyUnavailableError extends HttpError {
 export class ServerError extends HttpError {
   readonly status = 500;
   readonly code = 'server_error';
+}
+
+/** 501: the Cognito endpoint (cognito-local) does not implement the call; Amazon Cognito does. */
+export class UnsupportedByCognitoError extends HttpError {
+  readonly status = 501;
+  readonly code = 'not_implemented';
 }
 
 /** Quotes a value for an auth-param of `WWW-Authenticate` (RFC 9110 quoted-string). */

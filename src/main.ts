@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { CognitoAccessTokenVerifier } from './auth/token-verifier';
 import { CachedTokenVerifier } from './auth/verified-token-cache';
+import { SdkCognitoAccounts } from './cognito/cognito-accounts';
 import { SdkCognitoAuth } from './cognito/cognito-auth';
 import { loadConfig } from './config/config';
 import { ConfigError } from './errors';
@@ -39,6 +40,7 @@ function main(): void {
     config,
     logger,
     cognito: new SdkCognitoAuth(config.cognito),
+    accounts: new SdkCognitoAccounts(config.cognito),
     verifier,
     sessions: redis ? new RedisSessionStore(redis, { keyPrefix: config.keyPrefix }) : new MemorySessionStore(),
     rateLimitStore: redis ? redisRateLimitStore(redis, config.keyPrefix) : undefined,

@@ -1,14 +1,19 @@
 // The Cognito wrapper: SECRET_HASH on every call that needs it, and Cognito's errors mapped to the contract's.
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { computeSecretHash, mapCognitoError, SdkCognitoAuth } from '../src/cognito/cognito-auth';
+import { SdkCognitoAuth } from '../src/cognito/cognito-auth';
+import { computeSecretHash } from '../src/cognito/cognito-caller';
+import { mapCognitoError } from '../src/cognito/cognito-errors';
 import { loadConfig } from '../src/config/config';
 import {
+  InvalidCodeError,
   InvalidCredentialsError,
   InvalidGrantError,
   InvalidRequestError,
   ServerError,
   TemporarilyUnavailableError,
   TooManyRequestsError,
+  UnsupportedByCognitoError,
+  UserExistsError,
   UserNotConfirmedError,
 } from '../src/errors';
 import { testEnv, users } from './support/stack';
@@ -50,7 +55,12 @@ describe('SECRET_HASH', () => {
     const user = await createUser({ mustChangePassword: true });
     const challenge = await cognito.login(user.username, user.password);
     if (!('challenge' in challenge)) throw new Error('expected a challenge');
-    await cognito.completeNewPassword(challenge.challenge.username, challenge.challenge.session, 'Another-pass-1');
+    await cognito.respondToChallenge({
+      challenge: 'NEW_PASSWORD_REQUIRED',
+      username: challenge.challenge.username,
+      session: challenge.challenge.session,
+      newPassword: 'Another-pass-1',
+    });
     await cognito.revokeRefreshToken(login.tokens.refreshToken);
 
     const [loginInput, refreshInput, , challengeInput, revokeInput] = inputs;
@@ -79,7 +89,22 @@ describe('mapCognitoError', () => {
     ['login', 'UserNotConfirmedException', 400, UserNotConfirmedError],
     ['refresh', 'NotAuthorizedException', 400, InvalidGrantError],
     ['challenge', 'InvalidPasswordException', 400, InvalidRequestError],
-    ['challenge', 'CodeMismatchException', 400, InvalidGrantError],
+    ['challenge', 'CodeMismatchException', 400, InvalidCodeError],
+    ['challenge', 'NotAuthorizedException', 400, InvalidGrantError],
+    ['signup', 'UsernameExistsException', 400, UserExistsError],
+    ['signup', 'InvalidPasswordException', 400, InvalidRequestError],
+    ['signup', 'InvalidParameterException', 400, InvalidRequestError],
+    ['signup', 'UserLambdaValidationException', 400, InvalidRequestError],
+    ['signup', 'CodeDeliveryFailureException', 400, TemporarilyUnavailableError],
+    ['confirm', 'UserNotFoundException', 400, InvalidCodeError],
+    ['confirm', 'NotAuthorizedException', 400, InvalidCodeError],
+    ['reset', 'ExpiredCodeException', 400, InvalidCodeError],
+    ['reset', 'UserNotFoundException', 400, InvalidCodeError],
+    ['forgot', 'LimitExceededException', 400, TooManyRequestsError],
+    ['change-password', 'NotAuthorizedException', 400, InvalidRequestError],
+    ['mfa', 'EnableSoftwareTokenMFAException', 400, InvalidCodeError],
+    ['mfa-setup-session', 'InvalidParameterException', 400, InvalidGrantError],
+    ['resend', 'CognitoLocal#Unsupported', 500, UnsupportedByCognitoError],
     ['login', 'TooManyRequestsException', 400, TooManyRequestsError],
     ['login', 'InternalErrorException', 500, TemporarilyUnavailableError],
     ['login', 'TimeoutError', undefined, TemporarilyUnavailableError],

@@ -103,9 +103,15 @@ describe('NEW_PASSWORD_REQUIRED challenge', () => {
   it('refuses an unknown challenge name with 400 naming the field', async () => {
     const response = await request(api.app)
       .post('/auth/challenge')
-      .send({ challenge: 'SMS_MFA', username: 'x', session: 's', new_password: 'p' });
+      .send({ challenge: 'CUSTOM_CHALLENGE', username: 'x', session: 's', new_password: 'p' });
     expect(response.status).toBe(400);
-    expect(response.body.details).toEqual([{ path: 'challenge', message: 'must be NEW_PASSWORD_REQUIRED' }]);
+    expect(response.body.details).toEqual([
+      {
+        path: 'challenge',
+        message:
+          'must be one of NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE; answer MFA_SETUP with POST /auth/mfa/setup and /auth/mfa/verify',
+      },
+    ]);
   });
 
   it('tells a password-grant client to use /auth/login for a user who must change password', async () => {

@@ -59,6 +59,25 @@ describe.each(stores)('%s', (_name, makeStore) => {
     expect(isRevoked(revocation, 1001)).toBe(false);
   });
 
+  it('spares the one session a cut-off names, and a later cut-off replaces it', async () => {
+    const store = makeStore(Date.now);
+    const sub = randomUUID();
+    await store.revokeAllUpTo(sub, 1000, 60, 'kept');
+    expect(await store.getRevocation(sub, 'kept')).toEqual({ sessionRevoked: false, cutoff: null });
+    expect(await store.getRevocation(sub, 'other')).toEqual({ sessionRevoked: false, cutoff: 1000 });
+
+    await store.revokeAllUpTo(sub, 1001, 60);
+    expect(await store.getRevocation(sub, 'kept')).toEqual({ sessionRevoked: false, cutoff: 1001 });
+  });
+
+  it('still refuses a spared session once it logs out', async () => {
+    const store = makeStore(Date.now);
+    const sub = randomUUID();
+    await store.revokeAllUpTo(sub, 1000, 60, 'kept');
+    await store.revokeSession(sub, 'kept', 60);
+    expect(await store.getRevocation(sub, 'kept')).toEqual({ sessionRevoked: true, cutoff: null });
+  });
+
   it('forgets the cut-off once its time to live has passed', async () => {
     const clock = manualClock();
     const store = makeStore(clock.now);

@@ -1,7 +1,7 @@
 // Login, refresh, challenge and logout: Cognito calls plus the session state that makes logout real.
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { Logger } from 'pino';
-import type { CognitoAuth, LoginResult, TokenSet } from '../cognito/cognito-auth';
+import type { ChallengeAnswer, CognitoAuth, LoginResult, TokenSet } from '../cognito/cognito-auth';
 import { InvalidGrantError, TemporarilyUnavailableError, TooManyRequestsError } from '../errors';
 import { isRevoked, refreshTokenId, type SessionStore } from '../sessions/session-store';
 import { authTimeOf, sessionIdOf, type Principal } from './principal';
@@ -43,11 +43,11 @@ export class SessionService {
     return result;
   }
 
-  /** Answers NEW_PASSWORD_REQUIRED. */
-  async completeNewPassword(username: string, session: string, newPassword: string): Promise<TokenSet> {
-    const tokens = await this.cognito.completeNewPassword(username, session, newPassword);
-    await this.remember(tokens);
-    return tokens;
+  /** Answers a challenge; gives tokens or the next challenge. */
+  async respondToChallenge(answer: ChallengeAnswer): Promise<LoginResult> {
+    const result = await this.cognito.respondToChallenge(answer);
+    if ('tokens' in result) await this.remember(result.tokens);
+    return result;
   }
 
   /** New access and ID tokens for a refresh token, refused when its session has logged out. */
@@ -98,13 +98,10 @@ export class SessionService {
   }
 
   /**
-   * Refuses every token of the user authenticated up to now. `auth_time` has one-second resolution, so the
-   * cut-off includes the current second and the call returns only once that second is over: a login made after
-   * it returns always gets a later `auth_time` and works.
+   * Refuses every token of the user authenticated up to now; Cognito's global sign-out is called where supported.
    */
   async logoutAll(principal: Principal): Promise<{ cognitoSignedOut: boolean }> {
-    const cutoff = Math.floor(this.now() / 1000);
-    await this.sessions.revokeAllUpTo(principal.sub, cutoff, this.ttl);
+    const cutoffDone = await this.cutOff(principal);
     await this.sessions.revokeSession(principal.sub, principal.sessionId, this.ttl);
     let cognitoSignedOut = false;
     try {
@@ -113,9 +110,28 @@ export class SessionService {
     } catch (err) {
       this.logger.warn({ err }, 'logout-all: Cognito GlobalSignOut failed; the denylist cut-off stands');
     }
-    const wait = (cutoff + 1) * 1000 - this.now();
-    if (wait > 0) await this.sleep(wait);
+    await cutoffDone();
     return { cognitoSignedOut };
+  }
+
+  /** Refuses every token of the user authenticated up to now except those of the presented token's session. */
+  async logoutOtherSessions(principal: Principal): Promise<void> {
+    const cutoffDone = await this.cutOff(principal, principal.sessionId);
+    await cutoffDone();
+  }
+
+  /**
+   * Writes the user's cut-off. `auth_time` has one-second resolution, so the cut-off includes the current second,
+   * and the returned function waits until that second is over: a login made after the call returns always gets a
+   * later `auth_time` and works.
+   */
+  private async cutOff(principal: Principal, spareSessionId?: string): Promise<() => Promise<void>> {
+    const cutoff = Math.floor(this.now() / 1000);
+    await this.sessions.revokeAllUpTo(principal.sub, cutoff, this.ttl, spareSessionId);
+    return async () => {
+      const wait = (cutoff + 1) * 1000 - this.now();
+      if (wait > 0) await this.sleep(wait);
+    };
   }
 
   /** Records who a refresh token belongs to: Cognito's username (for SECRET_HASH) and the session. */

@@ -1,5 +1,4 @@
-// Wraps Cognito's user-facing auth calls; turns Cognito's errors into the contract's errors.
-import { createHmac } from 'node:crypto';
+// Cognito's sign-in calls: password login, challenges, refresh, revocation and global sign-out.
 import {
   CognitoIdentityProviderClient,
   GlobalSignOutCommand,
@@ -7,21 +6,12 @@ import {
   RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   type AuthenticationResultType,
-  type InitiateAuthCommandOutput,
+  type ChallengeNameType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { CognitoConfig } from '../config/config';
-import {
-  HttpError,
-  InvalidCredentialsError,
-  InvalidGrantError,
-  InvalidRequestError,
-  PasswordResetRequiredError,
-  ServerError,
-  TemporarilyUnavailableError,
-  TooManyRequestsError,
-  UserNotConfirmedError,
-} from '../errors';
+import { InvalidGrantError, ServerError, UnsupportedByCognitoError } from '../errors';
+import { CognitoCaller } from './cognito-caller';
 
 /** Tokens Cognito issued. */
 export interface TokenSet {
@@ -35,87 +25,120 @@ export interface TokenSet {
   expiresIn: number;
 }
 
-/** A challenge Cognito asks the user to answer before it issues tokens. */
-export interface Challenge {
-  /** Challenge name; this service answers NEW_PASSWORD_REQUIRED. */
-  challenge: 'NEW_PASSWORD_REQUIRED';
-  /** Cognito's opaque session for the answer. */
-  session: string;
-  /** The username to answer with. */
-  username: string;
+/** The challenges this service answers. */
+export const CHALLENGE_NAMES = [
+  'NEW_PASSWORD_REQUIRED',
+  'SOFTWARE_TOKEN_MFA',
+  'SMS_MFA',
+  'EMAIL_OTP',
+  'SELECT_MFA_TYPE',
+  'MFA_SETUP',
+] as const;
+/** A challenge this service answers. */
+export type ChallengeName = (typeof CHALLENGE_NAMES)[number];
+/** The MFA methods a user can pick or set up. */
+export type MfaMethod = 'SMS_MFA' | 'SOFTWARE_TOKEN_MFA' | 'EMAIL_OTP';
+
+/** Where Cognito sent a code. */
+export interface CodeDelivery {
+  /** `EMAIL` or `SMS`. */
+  medium: string;
+  /** The address or number, as Cognito shows it (masked by Amazon Cognito). */
+  destination: string;
+  /** The attribute it went to, e.g. `email`; absent for MFA codes. */
+  attribute?: string;
 }
 
-/** What a password login gives: tokens, or a challenge to answer first. */
+/** A challenge Cognito asks the user to answer before it issues tokens. */
+export interface Challenge {
+  /** Challenge name. */
+  challenge: ChallengeName;
+  /** Cognito's opaque session for the answer. */
+  session: string;
+  /** The username to answer with (Cognito's internal one). */
+  username: string;
+  /** SMS_MFA and EMAIL_OTP: where the code went. */
+  codeDelivery?: CodeDelivery;
+  /** SELECT_MFA_TYPE: the methods to choose from; MFA_SETUP: the methods that can be set up. */
+  mfaOptions?: string[];
+}
+
+/** What a password login or a challenge answer gives: tokens, or a (further) challenge to answer first. */
 export type LoginResult = { tokens: TokenSet } | { challenge: Challenge };
 
-/** The Cognito operations the routes need; replaceable in tests where Cognito can't produce a case. */
+/** An answer to a challenge; MFA_SETUP is answered once the authenticator app is verified with that session. */
+export type ChallengeAnswer = { username: string; session: string } & (
+  | { challenge: 'NEW_PASSWORD_REQUIRED'; newPassword: string }
+  | { challenge: 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP'; code: string }
+  | { challenge: 'SELECT_MFA_TYPE'; answer: MfaMethod }
+  | { challenge: 'MFA_SETUP' }
+);
+
+/** The Cognito operations the sign-in routes need; replaceable in tests where Cognito can't produce a case. */
 export interface CognitoAuth {
   /** InitiateAuth USER_PASSWORD_AUTH. Wrong username and wrong password both throw InvalidCredentialsError. */
   login(username: string, password: string): Promise<LoginResult>;
   /** InitiateAuth REFRESH_TOKEN_AUTH; `username` is Cognito's internal username, needed for SECRET_HASH. */
   refresh(refreshToken: string, username: string | undefined): Promise<TokenSet>;
-  /** RespondToAuthChallenge NEW_PASSWORD_REQUIRED. */
-  completeNewPassword(username: string, session: string, newPassword: string): Promise<TokenSet>;
+  /** RespondToAuthChallenge: tokens, or the next challenge (e.g. MFA_SETUP after NEW_PASSWORD_REQUIRED). */
+  respondToChallenge(answer: ChallengeAnswer): Promise<LoginResult>;
   /** RevokeToken: the refresh token and the tokens issued from it stop working at Cognito. */
   revokeRefreshToken(refreshToken: string): Promise<void>;
   /** GlobalSignOut with the user's access token; false when this Cognito endpoint doesn't support it. */
   globalSignOut(accessToken: string): Promise<boolean>;
 }
 
-/**
- * Timeouts and retries of the SDK, chosen so a dead or hung Cognito answers 503 within 5 s, never hangs:
- * a connection must open in 1 s and an answer come in 2 s, one retry, and the whole call is cut at 5 s.
- * Cognito's own p99 is well under a second, so these bounds only bite when something is wrong.
- */
-const SDK_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } as const;
-const SDK_MAX_ATTEMPTS = 2;
-/** Upper bound of one Cognito call, retries included. */
-export const COGNITO_CALL_DEADLINE_MS = 5000;
-
-/** Where a Cognito error happened, because the same Cognito error means different things per call. */
-type Operation = 'login' | 'refresh' | 'challenge' | 'revoke' | 'signout';
+/** The ChallengeResponses entry that carries each answer. */
+function challengeResponses(answer: ChallengeAnswer): Record<string, string> {
+  switch (answer.challenge) {
+    case 'NEW_PASSWORD_REQUIRED':
+      return { NEW_PASSWORD: answer.newPassword };
+    case 'SOFTWARE_TOKEN_MFA':
+      return { SOFTWARE_TOKEN_MFA_CODE: answer.code };
+    case 'SMS_MFA':
+      return { SMS_MFA_CODE: answer.code };
+    case 'EMAIL_OTP':
+      return { EMAIL_OTP_CODE: answer.code };
+    case 'SELECT_MFA_TYPE':
+      return { ANSWER: answer.answer };
+    case 'MFA_SETUP':
+      return {};
+  }
+}
 
 /** CognitoAuth on the AWS SDK. */
 export class SdkCognitoAuth implements CognitoAuth {
-  private readonly client: CognitoIdentityProviderClient;
+  private readonly caller: CognitoCaller;
 
-  constructor(
-    private readonly config: CognitoConfig,
-    client?: CognitoIdentityProviderClient,
-  ) {
-    this.client =
-      client ??
-      new CognitoIdentityProviderClient({
-        region: config.region,
-        endpoint: config.endpoint,
-        maxAttempts: SDK_MAX_ATTEMPTS,
-        requestHandler: SDK_TIMEOUTS,
-        // These operations are unsigned; a local endpoint gets placeholder credentials so the SDK never looks.
-        ...(config.endpoint ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-      });
+  constructor(config: CognitoConfig, client?: CognitoIdentityProviderClient) {
+    this.caller = new CognitoCaller(config, client);
+  }
+
+  private get config(): CognitoConfig {
+    return this.caller.config;
   }
 
   async login(username: string, password: string): Promise<LoginResult> {
-    const output = await this.send('login', (options) =>
-      this.client.send(
+    const output = await this.caller.send('login', (options) =>
+      this.caller.client.send(
         new InitiateAuthCommand({
           AuthFlow: 'USER_PASSWORD_AUTH',
           ClientId: this.config.clientId,
-          AuthParameters: { USERNAME: username, PASSWORD: password, ...this.secretHash(username) },
+          AuthParameters: { USERNAME: username, PASSWORD: password, ...this.caller.secretHash(username) },
         }),
         options,
       ),
     );
-    return this.toLoginResult(output, username);
+    return toLoginResult(output, username);
   }
 
   async refresh(refreshToken: string, username: string | undefined): Promise<TokenSet> {
-    const output = await this.send('refresh', (options) =>
-      this.client.send(
+    const output = await this.caller.send('refresh', (options) =>
+      this.caller.client.send(
         new InitiateAuthCommand({
           AuthFlow: 'REFRESH_TOKEN_AUTH',
           ClientId: this.config.clientId,
-          AuthParameters: { REFRESH_TOKEN: refreshToken, ...(username ? this.secretHash(username) : {}) },
+          AuthParameters: { REFRESH_TOKEN: refreshToken, ...(username ? this.caller.secretHash(username) : {}) },
         }),
         options,
       ),
@@ -124,27 +147,28 @@ export class SdkCognitoAuth implements CognitoAuth {
     return toTokenSet(output.AuthenticationResult);
   }
 
-  async completeNewPassword(username: string, session: string, newPassword: string): Promise<TokenSet> {
-    const output = await this.send('challenge', (options) =>
-      this.client.send(
+  async respondToChallenge(answer: ChallengeAnswer): Promise<LoginResult> {
+    const output = await this.caller.send('challenge', (options) =>
+      this.caller.client.send(
         new RespondToAuthChallengeCommand({
-          ChallengeName: 'NEW_PASSWORD_REQUIRED',
+          ChallengeName: answer.challenge,
           ClientId: this.config.clientId,
-          Session: session,
-          ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword, ...this.secretHash(username) },
+          Session: answer.session,
+          ChallengeResponses: {
+            USERNAME: answer.username,
+            ...challengeResponses(answer),
+            ...this.caller.secretHash(answer.username),
+          },
         }),
         options,
       ),
     );
-    if (!output.AuthenticationResult) {
-      throw new ServerError(`Cognito asked for a further challenge (${output.ChallengeName ?? 'unknown'}).`);
-    }
-    return toTokenSet(output.AuthenticationResult);
+    return toLoginResult(output, answer.username);
   }
 
   async revokeRefreshToken(refreshToken: string): Promise<void> {
-    await this.send('revoke', (options) =>
-      this.client.send(
+    await this.caller.send('revoke', (options) =>
+      this.caller.client.send(
         new RevokeTokenCommand({
           Token: refreshToken,
           ClientId: this.config.clientId,
@@ -157,49 +181,57 @@ export class SdkCognitoAuth implements CognitoAuth {
 
   async globalSignOut(accessToken: string): Promise<boolean> {
     try {
-      await this.send('signout', (options) =>
-        this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }), options),
+      await this.caller.send('signout', (options) =>
+        this.caller.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }), options),
       );
       return true;
     } catch (err) {
-      if (err instanceof UnsupportedByEndpointError) return false;
+      if (err instanceof UnsupportedByCognitoError) return false;
       throw err;
     }
   }
-
-  private toLoginResult(output: InitiateAuthCommandOutput, username: string): LoginResult {
-    if (output.AuthenticationResult) return { tokens: toTokenSet(output.AuthenticationResult) };
-    if (output.ChallengeName === 'NEW_PASSWORD_REQUIRED' && output.Session) {
-      const cognitoUsername = output.ChallengeParameters?.USER_ID_FOR_SRP ?? username;
-      return { challenge: { challenge: 'NEW_PASSWORD_REQUIRED', session: output.Session, username: cognitoUsername } };
-    }
-    throw new ServerError(
-      `Cognito answered with a challenge this service does not handle (${output.ChallengeName ?? 'none'}).`,
-    );
-  }
-
-  /** The SECRET_HASH parameter, when the client has a secret. */
-  private secretHash(username: string): { SECRET_HASH?: string } {
-    if (!this.config.clientSecret) return {};
-    return { SECRET_HASH: computeSecretHash(this.config.clientSecret, username, this.config.clientId) };
-  }
-
-  private async send<T>(operation: Operation, call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
-    try {
-      return await call({ abortSignal: AbortSignal.timeout(COGNITO_CALL_DEADLINE_MS) });
-    } catch (err) {
-      throw mapCognitoError(operation, err);
-    }
-  }
 }
 
-/** SECRET_HASH = Base64(HMAC-SHA256(key = client secret, message = username + client id)). */
-export function computeSecretHash(clientSecret: string, username: string, clientId: string): string {
-  return createHmac('sha256', clientSecret).update(username + clientId).digest('base64');
+/** What InitiateAuth and RespondToAuthChallenge answer. */
+interface AuthOutput {
+  AuthenticationResult?: AuthenticationResultType;
+  ChallengeName?: ChallengeNameType | string;
+  ChallengeParameters?: Record<string, string>;
+  Session?: string;
 }
 
-/** Cognito (or cognito-local) does not implement the operation. */
-export class UnsupportedByEndpointError extends ServerError {}
+const isAnswerable = (name: string | undefined): name is ChallengeName =>
+  (CHALLENGE_NAMES as readonly string[]).includes(name ?? '');
+
+function toLoginResult(output: AuthOutput, username: string): LoginResult {
+  if (output.AuthenticationResult) return { tokens: toTokenSet(output.AuthenticationResult) };
+  const name = output.ChallengeName;
+  if (!isAnswerable(name) || !output.Session) {
+    throw new ServerError(`Cognito answered with a challenge this service does not handle (${name ?? 'none'}).`);
+  }
+  const params = output.ChallengeParameters ?? {};
+  const challenge: Challenge = { challenge: name, session: output.Session, username: params.USER_ID_FOR_SRP ?? username };
+  if (params.CODE_DELIVERY_DESTINATION) {
+    challenge.codeDelivery = {
+      medium: params.CODE_DELIVERY_DELIVERY_MEDIUM ?? 'SMS',
+      destination: params.CODE_DELIVERY_DESTINATION,
+    };
+  }
+  const options = parseList(params.MFAS_CAN_CHOOSE ?? params.MFAS_CAN_SETUP);
+  if (options) challenge.mfaOptions = options;
+  return { challenge };
+}
+
+/** Cognito sends lists of MFA methods as JSON text, e.g. `["SMS_MFA","SOFTWARE_TOKEN_MFA"]`. */
+function parseList(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function toTokenSet(result: AuthenticationResultType): TokenSet {
   if (!result.AccessToken) throw new ServerError('Cognito returned no access token.');
@@ -215,61 +247,4 @@ function toTokenSet(result: AuthenticationResultType): TokenSet {
 function secondsLeft(accessToken: string): number {
   const { exp } = decomposeUnverifiedJwt(accessToken).payload;
   return typeof exp === 'number' ? Math.max(0, exp - Math.floor(Date.now() / 1000)) : 3600;
-}
-
-interface SdkErrorShape {
-  name?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: unknown;
-  $response?: { statusCode?: number };
-}
-
-/** Turns an SDK error into the contract's error for that operation. */
-export function mapCognitoError(operation: Operation, err: unknown): HttpError {
-  if (err instanceof HttpError) return err;
-  const e = (err ?? {}) as SdkErrorShape;
-  const name = e.name ?? '';
-  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  const credentialsFailure = operation === 'login';
-
-  switch (name) {
-    case 'NotAuthorizedException':
-    case 'UserNotFoundException':
-      if (credentialsFailure) return new InvalidCredentialsError({ cause: err });
-      if (operation === 'challenge') return new InvalidGrantError('The challenge session is invalid or expired.');
-      return new InvalidGrantError('The refresh token is invalid, expired or revoked.');
-    case 'InvalidPasswordException':
-      // cognito-local answers a wrong password with this; real Cognito uses it for a password-policy violation.
-      if (credentialsFailure) return new InvalidCredentialsError({ cause: err });
-      return new InvalidRequestError(e.message ?? 'The new password does not meet the password policy.', [
-        { path: 'new_password', message: e.message ?? 'does not meet the password policy' },
-      ]);
-    case 'UserNotConfirmedException':
-      return new UserNotConfirmedError('The account is not confirmed yet.');
-    case 'PasswordResetRequiredException':
-      return new PasswordResetRequiredError('The password must be reset before signing in.');
-    case 'CodeMismatchException':
-    case 'ExpiredCodeException':
-      return new InvalidGrantError('The challenge session is invalid or expired.');
-    case 'TooManyRequestsException':
-    case 'LimitExceededException':
-    case 'TooManyFailedAttemptsException':
-      return new TooManyRequestsError('Cognito is throttling these requests; try again shortly.', 5, { cause: err });
-    case 'UnsupportedOperationException':
-    case 'UnsupportedTokenTypeException':
-      return new UnsupportedByEndpointError(`Cognito does not support this operation: ${name}.`, { cause: err });
-  }
-  if (name.startsWith('CognitoLocal') || (e.message ?? '').includes('unsupported feature')) {
-    return new UnsupportedByEndpointError('The Cognito endpoint does not support this operation.', { cause: err });
-  }
-  if (name === 'InvalidParameterException' || name === 'ResourceNotFoundException') {
-    return new ServerError(`Cognito refused the request (${name}); check the app client settings.`, {
-      cause: err,
-    });
-  }
-  if (status === undefined || status >= 500) {
-    return new TemporarilyUnavailableError('Cognito is not answering.', 5, { cause: err });
-  }
-  return new ServerError(`Unexpected Cognito error (${name || status}).`, { cause: err });
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startLocalCognito } from './local-cognito';
+import { followPendingCodes } from './pending-codes';
 import { redisAnswers } from './local-redis';
 import { DEMO_GROUP_SCOPES, provisionLocalPool, registerCallbackUrls } from './provision';
 
@@ -64,6 +65,10 @@ async function main(): Promise<void> {
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   };
   writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+  // cognito-local sends no email or SMS: the codes of sign-up, password reset and SMS MFA show up here instead.
+  followPendingCodes(cognito.dbDir, (c) =>
+    process.stdout.write(`[cognito-local] ${c.kind} code for ${c.username} (${c.destination || 'no address'}): ${c.code}\n`),
+  );
 
   // DEV_API=false: the local Cognito and its settings only, for API instances started elsewhere (docker compose).
   if (process.env.DEV_API === 'false') {
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
       '  Demo users (username, password, groups):',
       users,
       `  A second instance on :3001 sharing the denylist: npm run dev:replica`,
+      '  Codes Cognito would email or text (sign-up, password reset) are printed here: "[cognito-local] … code for …".',
       '',
     ].join('\n'),
   );

@@ -10,6 +10,8 @@ export interface LocalCognito {
   endpoint: string;
   /** The process, for tests that stop it on purpose. */
   process: ChildProcess;
+  /** Where it keeps its pools, one JSON file each, including the codes it would have emailed or texted. */
+  dbDir: string;
   /** Stops it and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export async function startLocalCognito(options: {
   return {
     endpoint,
     process: child,
+    dbDir: path.join(configDir, 'db'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -1,4 +1,4 @@
-// Provisions, idempotently, the demo pool on a local Cognito: app client with a secret, groups and demo users.
+// Provisions, idempotently, the demo pool on a local Cognito: email codes, optional MFA, app client, groups, users.
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -12,6 +12,7 @@ import {
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 
 /** A demo user and what it shows. */
@@ -85,6 +86,10 @@ export async function provisionLocalPool(
     userPoolId = created.UserPool?.Id;
   }
   if (!userPoolId) throw new Error('cognito-local created no user pool');
+  // Sign-up sends its code to the email, and users may turn on authenticator-app MFA (Cognito's "optional" MFA).
+  await cognito.send(
+    new UpdateUserPoolCommand({ UserPoolId: userPoolId, AutoVerifiedAttributes: ['email'], MfaConfiguration: 'OPTIONAL' }),
+  );
 
   const clientName = 'api';
   const clients = await cognito.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));

@@ -4,10 +4,12 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
+import { AccountService } from '../auth/account-service';
 import { Authenticator } from '../auth/authenticator';
 import { SessionService } from '../auth/session-service';
 import type { AccessTokenVerifier } from '../auth/token-verifier';
 import { BookStore } from '../books/book-store';
+import type { CognitoAccounts } from '../cognito/cognito-accounts';
 import type { CognitoAuth } from '../cognito/cognito-auth';
 import type { Config } from '../config/config';
 import type { SessionStore } from '../sessions/session-store';
@@ -15,6 +17,7 @@ import { requireAuth } from './auth-middleware';
 import { errorHandler, notFound } from './error-handler';
 import { loginRateLimiter } from './login-rate-limit';
 import { requestLogger } from './request-logger';
+import { accountRoutes } from './routes/account-routes';
 import { authRoutes } from './routes/auth-routes';
 import { bookRoutes } from './routes/book-routes';
 import { loadOpenApiDocument, withHostedUi } from './openapi-document';
@@ -24,8 +27,10 @@ import { metaRoutes } from './routes/meta-routes';
 export interface AppDeps {
   /** Parsed configuration. */
   config: Config;
-  /** Cognito calls. */
+  /** Cognito's sign-in calls. */
   cognito: CognitoAuth;
+  /** Cognito's account calls. */
+  accounts: CognitoAccounts;
   /** Access token verification. */
   verifier: AccessTokenVerifier;
   /** Denylist and refresh token records. */
@@ -88,7 +93,9 @@ export function createApp(deps: AppDeps): Express {
       docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
     }),
   );
+  const accountService = new AccountService(deps.accounts, sessionService, deps.logger);
   app.use('/auth', authRoutes({ sessions: sessionService, authenticator, cognito: config.cognito, loginLimiter }));
+  app.use('/auth', accountRoutes({ accounts: accountService, authenticator, loginLimiter }));
   app.use('/books', bookRoutes(new BookStore(), requireAuth(authenticator)));
   app.use(notFound);
   app.use(errorHandler);

@@ -1,14 +1,32 @@
-// Writes the contract's token response: snake_case OAuth 2.0 fields, never cached.
+// Writes the contract's token and challenge responses: snake_case fields, never cached.
 import type { Response } from 'express';
-import type { TokenSet } from '../cognito/cognito-auth';
+import type { LoginResult, TokenSet } from '../cognito/cognito-auth';
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** Sends `tokens` as `{access_token, id_token, refresh_token?, token_type, expires_in}` with `Cache-Control: no-store`. */
 export function sendTokens(res: Response, tokens: TokenSet): void {
-  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({
+  res.set(NO_STORE).json({
     access_token: tokens.accessToken,
     id_token: tokens.idToken,
     ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
     token_type: 'Bearer',
     expires_in: tokens.expiresIn,
+  });
+}
+
+/**
+ * Sends tokens, or a challenge as `{challenge, session, username, code_delivery?, mfa_options?}` (HTTP 200: the
+ * login worked so far, it is not finished).
+ */
+export function sendLoginResult(res: Response, result: LoginResult): void {
+  if ('tokens' in result) return sendTokens(res, result.tokens);
+  const { challenge, session, username, codeDelivery, mfaOptions } = result.challenge;
+  res.set(NO_STORE).json({
+    challenge,
+    session,
+    username,
+    ...(codeDelivery ? { code_delivery: codeDelivery } : {}),
+    ...(mfaOptions ? { mfa_options: mfaOptions } : {}),
   });
 }

@@ -4,7 +4,7 @@ import type { RefreshTokenRecord, Revocation, SessionStore } from './session-sto
 interface UserEntry {
   /** Logged-out session id → expiry (epoch ms). */
   sessions: Map<string, number>;
-  cutoff?: { value: number; expiresAt: number };
+  cutoff?: { value: number; expiresAt: number; spareSessionId?: string };
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -22,9 +22,8 @@ export class MemorySessionStore implements SessionStore {
     this.sweep();
   }
 
-  async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number): Promise<void> {
-    const entry = this.entry(sub);
-    entry.cutoff = { value: Math.max(cutoff, entry.cutoff?.value ?? 0), expiresAt: this.now() + ttlSeconds * 1000 };
+  async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void> {
+    this.entry(sub).cutoff = { value: cutoff, expiresAt: this.now() + ttlSeconds * 1000, spareSessionId };
     this.sweep();
   }
 
@@ -32,7 +31,8 @@ export class MemorySessionStore implements SessionStore {
     const entry = this.users.get(sub);
     const now = this.now();
     const sessionExpiry = entry?.sessions.get(sessionId);
-    const cutoff = entry?.cutoff && entry.cutoff.expiresAt > now ? entry.cutoff.value : null;
+    const found = entry?.cutoff;
+    const cutoff = found && found.expiresAt > now && found.spareSessionId !== sessionId ? found.value : null;
     return { sessionRevoked: sessionExpiry !== undefined && sessionExpiry > now, cutoff };
   }
 

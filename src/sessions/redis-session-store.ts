@@ -6,7 +6,8 @@ import type { RefreshTokenRecord, Revocation, SessionStore } from './session-sto
 /**
  * Writes one field of a user's hash, drops the fields that have expired, and sets the key to expire with its
  * last-living field. Field values end in their expiry (epoch seconds): `s:<session>` = `<exp>`,
- * `cutoff` = `<cutoff>:<exp>`. One key per call, so it runs unchanged on Redis Cluster.
+ * `cutoff` = `<cutoff>:<exp>` or `<cutoff>:<spared session>:<exp>`. One key per call, so it runs unchanged on
+ * Redis Cluster.
  */
 const PUT_FIELD_SCRIPT = `
 local now = tonumber(ARGV[4])
@@ -74,12 +75,11 @@ export class RedisSessionStore implements SessionStore {
     await this.call(() => this.redis.putDenylistField(this.denylistKey(sub), `s:${sessionId}`, String(expiry), expiry, now));
   }
 
-  async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number): Promise<void> {
+  async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void> {
     const now = this.nowSeconds();
     const expiry = now + ttlSeconds;
-    await this.call(() =>
-      this.redis.putDenylistField(this.denylistKey(sub), CUTOFF_FIELD, `${cutoff}:${expiry}`, expiry, now),
-    );
+    const value = spareSessionId ? `${cutoff}:${spareSessionId}:${expiry}` : `${cutoff}:${expiry}`;
+    await this.call(() => this.redis.putDenylistField(this.denylistKey(sub), CUTOFF_FIELD, value, expiry, now));
   }
 
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
@@ -87,7 +87,7 @@ export class RedisSessionStore implements SessionStore {
       this.redis.hmget(this.denylistKey(sub), `s:${sessionId}`, CUTOFF_FIELD),
     );
     const now = this.nowSeconds();
-    return { sessionRevoked: session != null && Number(session) > now, cutoff: parseCutoff(cutoff, now) };
+    return { sessionRevoked: session != null && Number(session) > now, cutoff: parseCutoff(cutoff, sessionId, now) };
   }
 
   async rememberRefreshToken(tokenId: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void> {
@@ -121,8 +121,13 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
-function parseCutoff(value: string | null | undefined, now: number): number | null {
+/** The cut-off that applies to `sessionId`, from `<cutoff>[:<spared session>]:<exp>`; null when none applies. */
+function parseCutoff(value: string | null | undefined, sessionId: string, now: number): number | null {
   if (!value) return null;
-  const [cutoff, expiry] = value.split(':').map(Number);
-  return cutoff !== undefined && expiry !== undefined && expiry > now ? cutoff : null;
+  const first = value.indexOf(':');
+  const last = value.lastIndexOf(':');
+  const cutoff = Number(value.slice(0, first));
+  const expiry = Number(value.slice(last + 1));
+  const spared = last > first ? value.slice(first + 1, last) : null;
+  return expiry > now && spared !== sessionId ? cutoff : null;
 }

@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 export interface Revocation {
   /** True when this session logged out. */
   sessionRevoked: boolean;
-  /** Logout-all cut-off in epoch seconds: tokens authenticated at or before it are refused; null when none. */
+  /**
+   * Logout-all cut-off in epoch seconds: tokens authenticated at or before it are refused; null when none, or
+   * when this session is the one the cut-off spares (the session that changed the password).
+   */
   cutoff: number | null;
 }
 
@@ -28,8 +31,11 @@ export interface RefreshTokenRecord {
 export interface SessionStore {
   /** Remembers that `sessionId` of `sub` logged out, for `ttlSeconds`. */
   revokeSession(sub: string, sessionId: string, ttlSeconds: number): Promise<void>;
-  /** Sets the logout-all cut-off of `sub` (epoch seconds, inclusive), remembered for `ttlSeconds`. */
-  revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number): Promise<void>;
+  /**
+   * Sets the logout-all cut-off of `sub` (epoch seconds, inclusive), remembered for `ttlSeconds`, replacing any
+   * earlier one. `spareSessionId` names a session the cut-off does not apply to.
+   */
+  revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void>;
   /** Reads, in one round trip, whether the session logged out and the user's cut-off. */
   getRevocation(sub: string, sessionId: string): Promise<Revocation>;
   /** Remembers a refresh token by its id (see `refreshTokenId`), for `ttlSeconds`. */

@@ -15,6 +15,7 @@ export default async function globalSetup(): Promise<void> {
   const redis = await findOrStartRedis();
   // Workers start after this returns and inherit these.
   process.env.TEST_COGNITO_ENDPOINT = cognito.endpoint;
+  process.env.TEST_COGNITO_DB = cognito.dbDir;
   process.env.TEST_USER_POOL_ID = pool.userPoolId;
   process.env.TEST_CLIENT_ID = pool.clientId;
   process.env.TEST_CLIENT_SECRET = pool.clientSecret;

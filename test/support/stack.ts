@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import request from 'supertest';
 import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from '../../src/auth/token-verifier';
 import { CachedTokenVerifier } from '../../src/auth/verified-token-cache';
+import { SdkCognitoAccounts, type CognitoAccounts } from '../../src/cognito/cognito-accounts';
 import { SdkCognitoAuth, type CognitoAuth } from '../../src/cognito/cognito-auth';
 import { loadConfig, type Config, type RedisConfig } from '../../src/config/config';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
@@ -61,6 +62,7 @@ export interface TestApp {
 export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   cognito?: CognitoAuth;
+  accounts?: CognitoAccounts;
   verifier?: AccessTokenVerifier;
   sessions?: SessionStore;
   redisUrl?: string;
@@ -88,6 +90,7 @@ export class TestFleet {
       config,
       logger: options.logger ?? createLogger('silent'),
       cognito: options.cognito ?? new SdkCognitoAuth(config.cognito),
+      accounts: options.accounts ?? new SdkCognitoAccounts(config.cognito),
       verifier,
       sessions,
       rateLimitStore: redisRateLimitStore(redis, this.prefix),

@@ -1,9 +1,10 @@
-// /auth/*: login, OAuth 2.0 token endpoint, refresh, challenge, logout, logout-all and me.
+// /auth/*: login, OAuth 2.0 token endpoint, refresh, challenges, logout, logout-all and me.
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Authenticator } from '../../auth/authenticator';
 import type { SessionService } from '../../auth/session-service';
+import type { ChallengeAnswer } from '../../cognito/cognito-auth';
 import type { CognitoConfig } from '../../config/config';
 import {
   InvalidClientError,
@@ -13,22 +14,28 @@ import {
 } from '../../errors';
 import { principalOf, requireAuth } from '../auth-middleware';
 import { requireMediaType } from '../media-type';
-import { sendTokens } from '../token-response';
+import { sendLoginResult, sendTokens } from '../token-response';
 import { parseInput } from '../validate';
+import { mfaCode, password, session, username } from './fields';
 
-const username = z.string({ message: 'required' }).min(1, 'required').max(128);
-const password = z.string({ message: 'required' }).min(1, 'required').max(256);
+const CHALLENGES = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP', 'SELECT_MFA_TYPE'];
 const refreshToken = z.string({ message: 'required' }).min(1, 'required').max(8192);
+const mfaMethod = z.enum(['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP'], {
+  message: 'must be SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP',
+});
 
 const loginBody = z.object({ username, password });
 const refreshBody = z.object({ refresh_token: refreshToken });
 const logoutBody = z.object({ refresh_token: refreshToken.optional() });
-const challengeBody = z.object({
-  challenge: z.literal('NEW_PASSWORD_REQUIRED', { message: 'must be NEW_PASSWORD_REQUIRED' }),
-  username,
-  session: z.string({ message: 'required' }).min(1, 'required').max(4096),
-  new_password: password,
-});
+const challengeBody = z.discriminatedUnion(
+  'challenge',
+  [
+    z.object({ challenge: z.literal('NEW_PASSWORD_REQUIRED'), username, session, new_password: password }),
+    z.object({ challenge: z.enum(['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP']), username, session, code: mfaCode }),
+    z.object({ challenge: z.literal('SELECT_MFA_TYPE'), username, session, answer: mfaMethod }),
+  ],
+  { error: `must be one of ${CHALLENGES.join(', ')}; answer MFA_SETUP with POST /auth/mfa/setup and /auth/mfa/verify` },
+);
 const tokenForm = z.object({
   grant_type: z.string({ message: 'required' }).min(1, 'required'),
   client_id: z.string().optional(),
@@ -77,6 +84,19 @@ function checkClient(req: Request, form: z.infer<typeof tokenForm>, cognito: Cog
   }
 }
 
+/** The service's answer from the route's snake_case body. */
+function toChallengeAnswer(body: z.infer<typeof challengeBody>): ChallengeAnswer {
+  const { username, session } = body;
+  switch (body.challenge) {
+    case 'NEW_PASSWORD_REQUIRED':
+      return { challenge: body.challenge, username, session, newPassword: body.new_password };
+    case 'SELECT_MFA_TYPE':
+      return { challenge: body.challenge, username, session, answer: body.answer };
+    default:
+      return { challenge: body.challenge, username, session, code: body.code };
+  }
+}
+
 /** Builds the /auth router. */
 export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = Router();
@@ -85,12 +105,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.post('/login', jsonOnly, deps.loginLimiter, async (req, res) => {
     const body = parseInput(loginBody, req.body);
-    const result = await deps.sessions.login(body.username, body.password);
-    if ('challenge' in result) {
-      res.set('Cache-Control', 'no-store').json(result.challenge);
-      return;
-    }
-    sendTokens(res, result.tokens);
+    sendLoginResult(res, await deps.sessions.login(body.username, body.password));
   });
 
   // Only the password grant is a login attempt; refreshes are not throttled by username.
@@ -115,7 +130,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     });
     if ('challenge' in result) {
       throw new InvalidGrantError(
-        'This account must set a new password first: use POST /auth/login, then POST /auth/challenge.',
+        `This login must answer ${result.challenge.challenge} first: use POST /auth/login, then POST /auth/challenge.`,
       );
     }
     sendTokens(res, result.tokens);
@@ -126,9 +141,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     sendTokens(res, await deps.sessions.refresh(body.refresh_token));
   });
 
-  router.post('/challenge', jsonOnly, async (req, res) => {
+  // Throttled like a login: an MFA code is a credential too.
+  router.post('/challenge', jsonOnly, deps.loginLimiter, async (req, res) => {
     const body = parseInput(challengeBody, req.body);
-    sendTokens(res, await deps.sessions.completeNewPassword(body.username, body.session, body.new_password));
+    sendLoginResult(res, await deps.sessions.respondToChallenge(toChallengeAnswer(body)));
   });
 
   router.post('/logout', auth, jsonOnly, async (req, res) => {

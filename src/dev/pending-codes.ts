@@ -1,0 +1,63 @@
+// Reads the codes cognito-local "sends" from its data files: it keeps each user's pending code instead of emailing it.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** A code cognito-local would have emailed or texted, still waiting to be used. */
+export interface PendingCode {
+  /** Cognito's internal username of the recipient. */
+  username: string;
+  /** `confirmation` (sign-up and password reset) or `mfa` (an SMS_MFA sign-in). */
+  kind: 'confirmation' | 'mfa';
+  /** The email address or phone number it would have gone to. */
+  destination: string;
+  /** The code. */
+  code: string;
+}
+
+interface StoredUser {
+  Username: string;
+  Attributes?: { Name: string; Value: string }[];
+  ConfirmationCode?: string;
+  MFACode?: string;
+}
+
+/** The pending codes of the pool stored in `poolFile` (`<db dir>/<pool id>.json`). */
+export function readPendingCodes(poolFile: string): PendingCode[] {
+  let users: Record<string, StoredUser>;
+  try {
+    users = (JSON.parse(readFileSync(poolFile, 'utf8')) as { Users?: Record<string, StoredUser> }).Users ?? {};
+  } catch {
+    // Missing, or caught halfway through a write: no codes this time, the next read sees them.
+    return [];
+  }
+  return Object.values(users).flatMap((user) => {
+    const attribute = (name: string) => user.Attributes?.find((a) => a.Name === name)?.Value ?? '';
+    const codes: PendingCode[] = [];
+    if (user.ConfirmationCode) {
+      codes.push({ username: user.Username, kind: 'confirmation', destination: attribute('email'), code: user.ConfirmationCode });
+    }
+    if (user.MFACode) {
+      codes.push({ username: user.Username, kind: 'mfa', destination: attribute('phone_number'), code: user.MFACode });
+    }
+    return codes;
+  });
+}
+
+/** Calls `onCode` for every code that appears in any pool of `dbDir` from now on; returns a function to stop. */
+export function followPendingCodes(dbDir: string, onCode: (code: PendingCode) => void): () => void {
+  const key = (c: PendingCode) => `${c.username}\u0000${c.kind}\u0000${c.code}`;
+  const scan = () =>
+    readdirSync(dbDir)
+      .filter((file) => file !== 'clients.json' && file.endsWith('.json'))
+      .flatMap((file) => readPendingCodes(path.join(dbDir, file)));
+  const seen = new Set(scan().map(key));
+  const timer = setInterval(() => {
+    for (const code of scan()) {
+      if (seen.has(key(code))) continue;
+      seen.add(key(code));
+      onCode(code);
+    }
+  }, 300);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,13 @@
+// The request fields the /auth routes share, validated the same way everywhere.
+import { z } from 'zod';
+
+/** A username as Cognito takes it. */
+export const username = z.string({ message: 'required' }).min(1, 'required').max(128);
+/** A password; its policy is Cognito's to check. */
+export const password = z.string({ message: 'required' }).min(1, 'required').max(256);
+/** Cognito's opaque challenge session. */
+export const session = z.string({ message: 'required' }).min(1, 'required').max(4096);
+/** A code from an authenticator app, a text message or an email at sign-in. */
+export const mfaCode = z.string({ message: 'required' }).regex(/^\d{6,8}$/, 'must be the 6 to 8 digit code');
+/** A confirmation or password reset code from a message. */
+export const messageCode = z.string({ message: 'required' }).regex(/^\S{1,64}$/, 'must be the code from the message');

@@ -1,0 +1,65 @@
+// Labelled fakes on the wire: an SDK client whose chosen Cognito calls get canned answers, the rest reach cognito-local.
+import { Readable } from 'node:stream';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { stack } from './stack';
+
+/** A canned HTTP answer in Cognito's JSON protocol; errors are `{ __type: 'XxxException', message }`. */
+export interface CannedAnswer {
+  status?: number;
+  body: Record<string, unknown>;
+}
+
+/** What the client sent, per call. */
+export interface SentCall {
+  /** Cognito's operation, e.g. `SignUp`. */
+  operation: string;
+  /** The request body as Cognito receives it. */
+  input: Record<string, unknown>;
+}
+
+interface WireRequest {
+  headers: Record<string, string>;
+  body?: string;
+}
+
+interface RequestHandlerLike {
+  handle(request: WireRequest, options?: unknown): Promise<{ response: unknown }>;
+}
+
+/**
+ * Builds an SDK client for the suite's cognito-local where each operation named in `answers` is answered by the
+ * fake instead. The SDK still serializes the request and parses the canned answer, so the service meets exactly
+ * what Amazon Cognito sends. Use it only for what cognito-local can't produce, and say so in the test.
+ */
+export function fakeCognito(answers: Record<string, CannedAnswer | ((input: Record<string, unknown>) => CannedAnswer)>): {
+  client: CognitoIdentityProviderClient;
+  calls: SentCall[];
+} {
+  const calls: SentCall[] = [];
+  const client = new CognitoIdentityProviderClient({
+    endpoint: stack.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const config = client.config as unknown as { requestHandler: RequestHandlerLike };
+  const real = config.requestHandler;
+  config.requestHandler = {
+    handle: async (request, options) => {
+      const operation = (request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const input = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
+      calls.push({ operation, input });
+      const answer = answers[operation];
+      if (!answer) return real.handle(request, options);
+      const { status = 200, body } = typeof answer === 'function' ? answer(input) : answer;
+      return {
+        response: {
+          statusCode: status,
+          headers: { 'content-type': 'application/x-amz-json-1.1' },
+          body: Readable.from([Buffer.from(JSON.stringify(body))]),
+        },
+      };
+    },
+  };
+  return { client, calls };
+}
