@@ -96,7 +96,7 @@ export class SdkCognitoAccounts implements CognitoAccounts {
           Username: input.username,
           Password: input.password,
           UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
-          ...this.caller.secretHash(input.username),
+          SecretHash: this.caller.secretHashValue(input.username),
         }),
         options,
       ),
@@ -116,7 +116,7 @@ export class SdkCognitoAccounts implements CognitoAccounts {
           ClientId: this.clientId,
           Username: username,
           ConfirmationCode: code,
-          ...this.caller.secretHash(username),
+          SecretHash: this.caller.secretHashValue(username),
         }),
         options,
       ),
@@ -127,7 +127,7 @@ export class SdkCognitoAccounts implements CognitoAccounts {
     const output = await this.caller.send('resend', (options) =>
       noCodeSentAsNull(
         this.caller.client.send(
-          new ResendConfirmationCodeCommand({ ClientId: this.clientId, Username: username, ...this.caller.secretHash(username) }),
+          new ResendConfirmationCodeCommand({ ClientId: this.clientId, Username: username, SecretHash: this.caller.secretHashValue(username) }),
           options,
         ),
       ),
@@ -139,7 +139,7 @@ export class SdkCognitoAccounts implements CognitoAccounts {
     const output = await this.caller.send('forgot', (options) =>
       noCodeSentAsNull(
         this.caller.client.send(
-          new ForgotPasswordCommand({ ClientId: this.clientId, Username: username, ...this.caller.secretHash(username) }),
+          new ForgotPasswordCommand({ ClientId: this.clientId, Username: username, SecretHash: this.caller.secretHashValue(username) }),
           options,
         ),
       ),
@@ -155,7 +155,7 @@ export class SdkCognitoAccounts implements CognitoAccounts {
           Username: username,
           ConfirmationCode: code,
           Password: newPassword,
-          ...this.caller.secretHash(username),
+          SecretHash: this.caller.secretHashValue(username),
         }),
         options,
       ),

@@ -35,10 +35,17 @@ export class CognitoCaller {
       });
   }
 
-  /** The SECRET_HASH parameter for `username`, when the app client has a secret. */
+  /** The SECRET_HASH auth parameter (InitiateAuth, RespondToAuthChallenge), when the app client has a secret. */
   secretHash(username: string): { SECRET_HASH?: string } {
-    if (!this.config.clientSecret) return {};
-    return { SECRET_HASH: computeSecretHash(this.config.clientSecret, username, this.config.clientId) };
+    const value = this.secretHashValue(username);
+    return value ? { SECRET_HASH: value } : {};
+  }
+
+  /** The `SecretHash` field of the account calls (SignUp, ConfirmSignUp, …), when the app client has a secret. */
+  secretHashValue(username: string): string | undefined {
+    return this.config.clientSecret
+      ? computeSecretHash(this.config.clientSecret, username, this.config.clientId)
+      : undefined;
   }
 
   /** Runs one call under the deadline; any failure becomes the contract's error for `operation`. */
