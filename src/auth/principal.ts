@@ -1,4 +1,5 @@
 // Who the caller is, derived from a verified access token and the group-to-scope map.
+import { scopesOfGroups, type GroupScopes } from './group-scopes';
 import type { AccessTokenClaims } from './token-verifier';
 
 /** The authenticated caller of a request. */
@@ -42,11 +43,11 @@ export function authTimeOf(claims: AccessTokenClaims): number {
 export function toPrincipal(
   claims: AccessTokenClaims,
   accessToken: string,
-  groupScopes: Record<string, string[]>,
+  groupScopes: GroupScopes,
 ): Principal {
   const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
   const scopes = new Set(claims.scope ? claims.scope.split(' ').filter(Boolean) : []);
-  for (const group of groups) for (const scope of groupScopes[group] ?? []) scopes.add(scope);
+  for (const scope of scopesOfGroups(groups, groupScopes)) scopes.add(scope);
   return {
     sub: claims.sub,
     username: claims.username ?? null,

@@ -1,5 +1,6 @@
 // Parses the environment once, by a schema, into the typed configuration the rest of the service takes.
 import { z } from 'zod';
+import { groupScopesSchema } from '../auth/group-scopes';
 import { ConfigError } from '../errors';
 
 /** Where a Redis server or cluster is, and how the service names its keys. */
@@ -104,8 +105,6 @@ const httpUrl = optionalText.refine(
   },
   { message: 'must be an http(s) URL' },
 );
-
-const groupScopesSchema = z.record(z.string(), z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)));
 
 const envSchema = z
   .object({
