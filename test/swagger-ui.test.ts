@@ -1,11 +1,13 @@
-// Swagger UI in a real browser (headless Chromium): Authorize with the password flow and with code + PKCE on the
-// hosted UI, call routes from the page, log out for real, and no JavaScript errors on the way.
+// Swagger UI in a real browser (headless Chromium): sign up, Authorize with the password flow and with code + PKCE
+// on the hosted UI, call routes from the page, log out for real, and no JavaScript errors on the way.
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { registerCallbackUrls } from '../src/dev/provision';
 import { launchChromium } from './support/browser';
+import { codeFor } from './support/inbox';
 import { stack, TestFleet, users } from './support/stack';
 
 const fleet = new TestFleet();
@@ -135,6 +137,31 @@ describe('Swagger UI in Chromium', () => {
     expect(await execute(page, 'getMe', '/auth/me')).toBe('200');
     const me = page.locator('[id$="-getMe"] .live-responses-table tbody .response-col_description pre').first();
     await expect(me.textContent()).resolves.toContain('"username": "editor"');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('signs a new user up and confirms it from the page, then authorizes as that user', async () => {
+    const { page, errors } = await openDocs();
+    const account = { username: `docs-${randomUUID().slice(0, 8)}`, password: `Pw-${randomUUID()}` };
+    const signUp = JSON.stringify({ ...account, email: `${account.username}@example.com` });
+    expect(await execute(page, 'signUp', '/auth/signup', signUp)).toBe('201');
+    const created = page.locator('[id$="-signUp"] .live-responses-table tbody .response-col_description pre').first();
+    await expect(created.textContent()).resolves.toContain('"user_confirmed": false');
+
+    const confirm = JSON.stringify({ username: account.username, code: codeFor(account.username) });
+    expect(await execute(page, 'confirmSignUp', '/auth/confirm', confirm)).toBe('204');
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    const password = scheme(page, 'password (OAuth2, password)');
+    await password.locator('#oauth_username').fill(account.username);
+    await password.locator('#oauth_password').fill(account.password);
+    await password.locator('button.authorize').click();
+    await password.locator('button', { hasText: 'Logout' }).waitFor();
+    await password.locator('button.btn-done').click();
+    expect(await execute(page, 'getMe', '/auth/me')).toBe('200');
+    const me = page.locator('[id$="-getMe"] .live-responses-table tbody .response-col_description pre').first();
+    await expect(me.textContent()).resolves.toContain(`"username": "${account.username}"`);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
