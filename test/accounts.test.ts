@@ -1,6 +1,6 @@
 // The account lifecycle against cognito-local: sign-up, confirmation, password reset and change, authenticator MFA.
 import { randomUUID } from 'node:crypto';
-import { totp, wrongTotp } from './support/totp';
+import { totp, wrongTotp } from '../src/dev/totp';
 import request from 'supertest';
 import { codeFor } from './support/inbox';
 import { login, TestFleet, type TestApp } from './support/stack';

@@ -1,4 +1,4 @@
-// RFC 6238 TOTP codes, as an authenticator app computes them (SHA-1, 6 digits, 30 s): the test plays the phone.
+// RFC 6238 TOTP codes as an authenticator app computes them (SHA-1, 6 digits, 30 s): a phone for tests and curl.
 import { createHmac } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -27,4 +27,14 @@ export function totp(secret: string, at = Date.now()): string {
 /** A 6-digit code that is not the current one. */
 export function wrongTotp(secret: string): string {
   return totp(secret) === '000000' ? '111111' : '000000';
+}
+
+// `npx tsx src/dev/totp.ts <secret_code>` prints the current code, for trying MFA with curl and no phone.
+if (require.main === module) {
+  const secret = process.argv[2];
+  if (!secret) {
+    process.stderr.write('usage: npx tsx src/dev/totp.ts <secret_code from /auth/mfa/setup>\n');
+    process.exit(2);
+  }
+  process.stdout.write(`${totp(secret)}\n`);
 }
