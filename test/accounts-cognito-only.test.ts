@@ -153,6 +153,50 @@ describe('SMS_MFA (fake: cognito-local texts only users with legacy MFAOptions, 
   });
 });
 
+describe('SELECT_MFA_TYPE and EMAIL_OTP (fake: cognito-local offers a choice only with SMS, and has no email codes)', () => {
+  it('offers the choice, passes the answer on, and answers the chosen method\'s challenge with its code', async () => {
+    const username = `choose-${randomUUID().slice(0, 8)}`;
+    const api = await instanceWith({
+      InitiateAuth: {
+        body: { ChallengeName: 'SELECT_MFA_TYPE', Session: 'c1', ChallengeParameters: { MFAS_CAN_CHOOSE: '["SMS_MFA","EMAIL_OTP"]', USER_ID_FOR_SRP: username } },
+      },
+      RespondToAuthChallenge: (input) =>
+        input.ChallengeName === 'SELECT_MFA_TYPE'
+          ? {
+              body: {
+                ChallengeName: 'EMAIL_OTP',
+                Session: 'c2',
+                ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: 'c***@e***', USER_ID_FOR_SRP: username },
+              },
+            }
+          : { body: issuedTokens(username) },
+    });
+
+    const first = await request(api.app).post('/auth/login').send({ username, password: 'Pw-1' });
+    expect(first.body).toEqual({ challenge: 'SELECT_MFA_TYPE', session: 'c1', username, mfa_options: ['SMS_MFA', 'EMAIL_OTP'] });
+    const chosen = await request(api.app).post('/auth/challenge').send({ challenge: 'SELECT_MFA_TYPE', username, session: 'c1', answer: 'EMAIL_OTP' });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body).toEqual({ challenge: 'EMAIL_OTP', session: 'c2', username, code_delivery: { medium: 'EMAIL', destination: 'c***@e***' } });
+    const done = await request(api.app).post('/auth/challenge').send({ challenge: 'EMAIL_OTP', username, session: 'c2', code: '12345678' });
+    expect(done.status).toBe(200);
+    expect(done.body.token_type).toBe('Bearer');
+
+    const answers = api.calls.filter((c) => c.operation === 'RespondToAuthChallenge').map((c) => c.input.ChallengeResponses);
+    const hash = computeSecretHash(stack.clientSecret, username, stack.clientId);
+    expect(answers).toEqual([
+      { USERNAME: username, ANSWER: 'EMAIL_OTP', SECRET_HASH: hash },
+      { USERNAME: username, EMAIL_OTP_CODE: '12345678', SECRET_HASH: hash },
+    ]);
+  });
+
+  it('refuses an answer that is no MFA method with 400 naming the field', async () => {
+    const api = await fleet.instance();
+    const response = await request(api.app).post('/auth/challenge').send({ challenge: 'SELECT_MFA_TYPE', username: 'u', session: 's', answer: 'PIGEON' });
+    expect(response.status).toBe(400);
+    expect(response.body.details).toEqual([{ path: 'answer', message: 'must be SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP' }]);
+  });
+});
+
 describe('MFA_SETUP (fake: cognito-local never asks a login to set up MFA, nor takes a session for it)', () => {
   it('sets up the authenticator app with the challenge session and finishes the login with tokens', async () => {
     const username = `setup-${randomUUID().slice(0, 8)}`;

@@ -5,7 +5,9 @@ import { stack } from './stack';
 
 /** A canned HTTP answer in Cognito's JSON protocol; errors are `{ __type: 'XxxException', message }`. */
 export interface CannedAnswer {
+  /** HTTP status; 200 when absent. */
   status?: number;
+  /** The JSON body Cognito would send. */
   body: Record<string, unknown>;
 }
 
