@@ -4,7 +4,6 @@ import { totp, wrongTotp } from '../src/dev/totp';
 import request from 'supertest';
 import { codeFor } from './support/inbox';
 import { login, TestFleet, type TestApp } from './support/stack';
-import { createUser } from './support/users';
 
 const fleet = new TestFleet();
 let api: TestApp;
@@ -155,7 +154,7 @@ describe('POST /auth/forgot-password and /auth/reset-password', () => {
 describe('POST /auth/change-password', () => {
   it('changes the password and logs out every other session, on every instance; this one keeps working', async () => {
     const other = await fleet.instance();
-    const user = await createUser();
+    const user = await confirmedAccount();
     const current = await login(api.app, user);
     const elsewhere = await login(other.app, user);
 
@@ -183,7 +182,7 @@ describe('POST /auth/change-password', () => {
   });
 
   it('answers a wrong current password with 400 on old_password and logs nothing out', async () => {
-    const user = await createUser();
+    const user = await confirmedAccount();
     const current = await login(api.app, user);
     const elsewhere = await login(api.app, user);
     const response = await request(api.app)
@@ -215,7 +214,7 @@ describe('authenticator-app (TOTP) MFA', () => {
   });
 
   it('sets up the app for a signed-in user; later logins answer SOFTWARE_TOKEN_MFA with its code', async () => {
-    const user = await createUser();
+    const user = await confirmedAccount();
     const tokens = await login(api.app, user);
 
     const setup = await request(api.app).post('/auth/mfa/setup').set('Authorization', bearer(tokens.access_token)).send({});
@@ -263,7 +262,7 @@ describe('authenticator-app (TOTP) MFA', () => {
   });
 
   it('answers a wrong authenticator code at login with 400 invalid_code', async () => {
-    const user = await createUser();
+    const user = await confirmedAccount();
     const tokens = await login(api.app, user);
     const setup = await request(api.app).post('/auth/mfa/setup').set('Authorization', bearer(tokens.access_token)).send({});
     const secret: string = setup.body.secret_code;
@@ -285,7 +284,7 @@ describe('authenticator-app (TOTP) MFA', () => {
   });
 
   it('refuses a logged-out token for setup like every protected route', async () => {
-    const tokens = await login(api.app, await createUser());
+    const tokens = await login(api.app, await confirmedAccount());
     await request(api.app).post('/auth/logout').set('Authorization', bearer(tokens.access_token)).expect(204);
     const response = await request(api.app).post('/auth/mfa/setup').set('Authorization', bearer(tokens.access_token)).send({});
     expect(response.status).toBe(401);
