@@ -101,7 +101,7 @@ export class SessionService {
    * Refuses every token of the user authenticated up to now; Cognito's global sign-out is called where supported.
    */
   async logoutAll(principal: Principal): Promise<{ cognitoSignedOut: boolean }> {
-    const cutoffDone = await this.cutOff(principal);
+    const cutoff = await this.cutOff(principal);
     await this.sessions.revokeSession(principal.sub, principal.sessionId, this.ttl);
     let cognitoSignedOut = false;
     try {
@@ -110,28 +110,29 @@ export class SessionService {
     } catch (err) {
       this.logger.warn({ err }, 'logout-all: Cognito GlobalSignOut failed; the denylist cut-off stands');
     }
-    await cutoffDone();
+    await this.waitPast(cutoff);
     return { cognitoSignedOut };
   }
 
   /** Refuses every token of the user authenticated up to now except those of the presented token's session. */
   async logoutOtherSessions(principal: Principal): Promise<void> {
-    const cutoffDone = await this.cutOff(principal, principal.sessionId);
-    await cutoffDone();
+    await this.waitPast(await this.cutOff(principal, principal.sessionId));
+  }
+
+  /** Writes the user's cut-off at the current second (inclusive) and returns that second. */
+  private async cutOff(principal: Principal, spareSessionId?: string): Promise<number> {
+    const cutoff = Math.floor(this.now() / 1000);
+    await this.sessions.revokeAllUpTo(principal.sub, cutoff, this.ttl, spareSessionId);
+    return cutoff;
   }
 
   /**
-   * Writes the user's cut-off. `auth_time` has one-second resolution, so the cut-off includes the current second,
-   * and the returned function waits until that second is over: a login made after the call returns always gets a
-   * later `auth_time` and works.
+   * Waits until the cut-off second is over. `auth_time` has one-second resolution, so only then does a login made
+   * after the call returns get a later `auth_time` than the cut-off, and work.
    */
-  private async cutOff(principal: Principal, spareSessionId?: string): Promise<() => Promise<void>> {
-    const cutoff = Math.floor(this.now() / 1000);
-    await this.sessions.revokeAllUpTo(principal.sub, cutoff, this.ttl, spareSessionId);
-    return async () => {
-      const wait = (cutoff + 1) * 1000 - this.now();
-      if (wait > 0) await this.sleep(wait);
-    };
+  private async waitPast(cutoff: number): Promise<void> {
+    const wait = (cutoff + 1) * 1000 - this.now();
+    if (wait > 0) await this.sleep(wait);
   }
 
   /** Records who a refresh token belongs to: Cognito's username (for SECRET_HASH) and the session. */

@@ -4,7 +4,7 @@ import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Authenticator } from '../../auth/authenticator';
 import type { SessionService } from '../../auth/session-service';
-import type { ChallengeAnswer } from '../../cognito/cognito-auth';
+import { CHALLENGE_NAMES, type ChallengeAnswer } from '../../cognito/cognito-auth';
 import type { CognitoConfig } from '../../config/config';
 import {
   InvalidClientError,
@@ -18,7 +18,8 @@ import { sendLoginResult, sendTokens } from '../token-response';
 import { parseInput } from '../validate';
 import { mfaCode, password, session, username } from './fields';
 
-const CHALLENGES = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP', 'SELECT_MFA_TYPE'];
+/** The challenges answered here; MFA_SETUP goes through /auth/mfa/setup and /auth/mfa/verify. */
+const CHALLENGES = CHALLENGE_NAMES.filter((name) => name !== 'MFA_SETUP');
 const refreshToken = z.string({ message: 'required' }).min(1, 'required').max(8192);
 const mfaMethod = z.enum(['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP'], {
   message: 'must be SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP',
