@@ -1,7 +1,7 @@
 // /auth/* account routes: sign-up, confirmation, password reset and change, authenticator-app MFA.
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AccountService } from '../../auth/account-service';
+import type { AccountService, TotpSetup } from '../../auth/account-service';
 import type { Authenticator } from '../../auth/authenticator';
 import type { Principal } from '../../auth/principal';
 import { principalOf, requireAuth } from '../auth-middleware';
@@ -102,9 +102,13 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
 
   router.post('/mfa/setup', authIfSent, jsonOnly, async (req, res) => {
     const principal = signedIn(res.locals);
-    const setup = principal
-      ? await deps.accounts.setUpTotp({ accessToken: principal.accessToken }, principal.username ?? principal.sub)
-      : await challengeSetup(req.body);
+    let setup: TotpSetup;
+    if (principal) {
+      setup = await deps.accounts.setUpTotp({ accessToken: principal.accessToken }, principal.username ?? principal.sub);
+    } else {
+      const body = parseInput(setupChallengeBody, req.body);
+      setup = await deps.accounts.setUpTotp({ session: body.session }, body.username);
+    }
     res.set('Cache-Control', 'no-store').json({
       secret_code: setup.secretCode,
       otpauth_uri: setup.otpauthUri,
@@ -126,11 +130,6 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       await deps.accounts.verifyTotpSetupChallenge(body.username, body.session, body.code, body.device_name),
     );
   });
-
-  async function challengeSetup(input: unknown) {
-    const body = parseInput(setupChallengeBody, input);
-    return deps.accounts.setUpTotp({ session: body.session }, body.username);
-  }
 
   return router;
 }
