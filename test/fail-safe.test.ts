@@ -14,6 +14,7 @@ import { startRedisServer } from './support/redis-server';
 import { spawnService } from './support/service-process';
 import { login, stack, testEnv, TestFleet, users, type TestApp } from './support/stack';
 import { accessClaims, mintAccessToken, signJwt } from './support/tokens';
+import { createUser } from './support/users';
 
 const fleet = new TestFleet();
 afterAll(() => fleet.close());
@@ -223,11 +224,16 @@ describe('the process', () => {
 
   it('on SIGTERM finishes the request in flight, closes Redis and exits within 5 s', async () => {
     const service = await spawnService({ ...testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: fleet.prefix }), LOG_LEVEL: 'info' });
-    const tokens = await fetch(`${service.url}/auth/login`, {
+    // A user of its own: the demo users' login budget and sessions are shared with the rest of this file.
+    const user = await createUser();
+    const loggedIn = await fetch(`${service.url}/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(users.reader),
-    }).then((r) => r.json() as Promise<{ access_token: string }>);
+      body: JSON.stringify(user),
+    });
+    const tokens = (await loggedIn.json()) as { access_token: string; error?: string };
+    // The status with the error code, so a failed login shows why instead of failing the logout below.
+    expect([loggedIn.status, tokens.error]).toEqual([200, undefined]);
 
     // logout-all holds its response until the current second is over: a request in flight when SIGTERM lands.
     const inFlight = fetch(`${service.url}/auth/logout-all`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` } });

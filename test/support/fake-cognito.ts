@@ -21,7 +21,8 @@ export interface SentCall {
 
 interface WireRequest {
   headers: Record<string, string>;
-  body?: string;
+  /** The serialized JSON; newer SDKs hand it over as bytes. */
+  body?: string | Uint8Array;
 }
 
 interface RequestHandlerLike {
@@ -49,7 +50,8 @@ export function fakeCognito(answers: Record<string, CannedAnswer | ((input: Reco
   config.requestHandler = {
     handle: async (request, options) => {
       const operation = (request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      const input = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
+      const text = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body ?? new Uint8Array());
+      const input = JSON.parse(text || '{}') as Record<string, unknown>;
       calls.push({ operation, input });
       const answer = answers[operation];
       if (!answer) return real.handle(request, options);
