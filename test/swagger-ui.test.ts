@@ -1,5 +1,6 @@
-// Swagger UI in a real browser (headless Chromium): sign up, Authorize with the password flow and with code + PKCE
-// on the hosted UI, call routes from the page, log out for real, and no JavaScript errors on the way.
+// Swagger UI in a real browser (headless Chromium): sign up, Authorize with the password flow, with code + PKCE on
+// the hosted UI and with a pasted token, call routes from the page, and end each session with the dialog's own
+// Logout, checked from outside the browser; no JavaScript errors on the way.
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,8 +8,11 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { registerCallbackUrls } from '../src/dev/provision';
 import { launchChromium } from './support/browser';
+import { cognitoTakesRefreshToken } from './support/cognito-direct';
 import { codeFor } from './support/inbox';
-import { stack, TestFleet, users } from './support/stack';
+import { startRedisServer } from './support/redis-server';
+import request from 'supertest';
+import { login, stack, TestFleet, users, type TestApp } from './support/stack';
 
 const fleet = new TestFleet();
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
@@ -16,10 +20,11 @@ const DOCS_DIR = path.resolve(__dirname, '../docs');
 let browser: Browser;
 let server: Server;
 let base: string;
+let api: TestApp;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  const api = await fleet.instance({ env: { COGNITO_DOMAIN: stack.endpoint } });
+  api = await fleet.instance({ env: { COGNITO_DOMAIN: stack.endpoint } });
   server = api.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,6 +56,52 @@ function scheme(page: Page, title: string): Locator {
   return page.locator('.auth-container').filter({ has: page.locator('h4', { hasText: title }) });
 }
 
+const PASSWORD = 'password (OAuth2, password)';
+const HOSTED_UI = 'hostedUi (OAuth2, authorizationCode with PKCE)';
+const BEARER = '(http, Bearer)';
+
+/** The token response Swagger UI received (and keeps). */
+interface Tokens {
+  access_token: string;
+  refresh_token?: string;
+}
+
+/** Opens the Authorize dialog and signs `user` in with the password flow; returns the tokens Swagger UI got. */
+async function authorizeWithPassword(page: Page, user: { username: string; password: string }): Promise<Tokens> {
+  if (!(await page.locator('.modal-ux').isVisible())) await page.locator('.auth-wrapper button.authorize').click();
+  const password = scheme(page, PASSWORD);
+  await password.locator('#oauth_username').fill(user.username);
+  await password.locator('#oauth_password').fill(user.password);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/token'),
+    password.locator('button.authorize').click(),
+  ]);
+  await password.locator('button', { hasText: 'Logout' }).waitFor();
+  return (await response.json()) as Tokens;
+}
+
+/** Clicks a scheme's own Logout in the dialog and waits until the dialog shows the outcome for that scheme. */
+async function clickLogout(page: Page, title: string): Promise<string> {
+  const container = scheme(page, title);
+  await container.locator('button', { hasText: 'Logout' }).click();
+  const outcome = container.locator('.session-notice, .errors').first();
+  await outcome.waitFor();
+  return (await outcome.textContent()) ?? '';
+}
+
+/** GET /auth/me from outside the browser. */
+async function meFromOutside(at: string, token: string): Promise<{ status: number; body: unknown; challenge: string | null }> {
+  const response = await fetch(`${at}/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+  return { status: response.status, body: await response.json(), challenge: response.headers.get('www-authenticate') };
+}
+
+const LOGGED_OUT = {
+  status: 401,
+  body: { error: 'invalid_token', error_description: 'The session of this token has logged out.' },
+  challenge: 'Bearer realm="api", error="invalid_token", error_description="The session of this token has logged out."',
+};
+const ENDED = 'Logged out: the session ended on the server, and this token no longer works.';
+
 /** Runs an operation with "Try it out" / "Execute"; returns the status Swagger UI shows once it shows this call's. */
 async function execute(page: Page, operationId: string, route: string, body?: string): Promise<string> {
   await page.locator('.modal-ux').waitFor({ state: 'detached' });
@@ -81,28 +132,62 @@ async function screenshotTop(page: Page, element: Locator, file: string): Promis
 }
 
 describe('Swagger UI in Chromium', () => {
-  it('authorizes with the password flow, calls /auth/me, logs out for real, and then gets 401', async () => {
+  it('opens the Authorize dialog on the password flow, and shows the MFA routes unlocked while nothing is authorized', async () => {
+    const { page, errors } = await openDocs();
+    // A route that works with or without a token shows an open padlock until something is authorized.
+    const padlock = (operationId: string) =>
+      page.locator(`[id$="-${operationId}"] .authorization__btn`).first().getAttribute('aria-label');
+    await expect(padlock('verifyTotp')).resolves.toBe('authorization button unlocked');
+    await expect(padlock('getMe')).resolves.toBe('authorization button unlocked');
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    const username = scheme(page, PASSWORD).locator('#oauth_username');
+    await expect(username.evaluate((input) => input === input.ownerDocument.activeElement)).resolves.toBe(true);
+    const dialog = await page.locator('.modal-ux-content').boundingBox();
+    const field = await username.boundingBox();
+    expect(field && dialog && field.y >= dialog.y && field.y + field.height <= dialog.y + dialog.height).toBe(true);
+    await expect(page.locator('.modal-ux-content').evaluate((content) => content.scrollTop)).resolves.toBe(0);
+    // No scope checkboxes on the password flow: its scopes come from the user's groups.
+    await expect(scheme(page, PASSWORD).locator('input[type="checkbox"]').count()).resolves.toBe(0);
+
+    await authorizeWithPassword(page, users.reader);
+    await scheme(page, PASSWORD).locator('button.btn-done').click();
+    await expect(padlock('verifyTotp')).resolves.toBe('authorization button locked');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('password flow: Authorize, call /auth/me, then the dialog\'s Logout ends the session and revokes its refresh token', async () => {
     const { page, errors } = await openDocs();
     await page.locator('.auth-wrapper button.authorize').click();
-    const password = scheme(page, 'password (OAuth2, password)');
+    const password = scheme(page, PASSWORD);
     await expect(password.locator('input[data-name="clientId"]').inputValue()).resolves.toBe(stack.clientId);
-    await password.locator('#oauth_username').fill(users.reader.username);
-    await password.locator('#oauth_password').fill(users.reader.password);
     if (SCREENSHOTS) {
-      await page.locator('.modal-ux-content').evaluate((content) => content.scrollTo(0, 0));
+      await password.locator('#oauth_username').fill(users.editor.username);
+      await password.locator('#oauth_password').fill(users.editor.password);
       await page.locator('.modal-ux').screenshot({ path: path.join(DOCS_DIR, 'swagger-authorize.png') });
     }
-    await password.locator('button.authorize').click();
-    await password.locator('button', { hasText: 'Logout' }).waitFor();
+    const tokens = await authorizeWithPassword(page, users.editor);
+    expect(tokens.refresh_token).toEqual(expect.any(String));
     await password.locator('button.btn-done').click();
 
     expect(await execute(page, 'getMe', '/auth/me')).toBe('200');
     const me = page.locator('[id$="-getMe"] .live-responses-table tbody .response-col_description pre').first();
-    await expect(me.textContent()).resolves.toContain('"username": "reader"');
+    await expect(me.textContent()).resolves.toContain('"username": "editor"');
     if (SCREENSHOTS) await screenshotTop(page, page.locator('[id$="-getMe"] .live-responses-table'), 'swagger-call.png');
 
-    expect(await execute(page, 'logout', '/auth/logout', '{}')).toBe('204');
-    expect(await execute(page, 'getMe', '/auth/me')).toBe('401');
+    await page.locator('.auth-wrapper button.authorize').click();
+    const [logout] = await Promise.all([
+      page.waitForRequest((r) => new URL(r.url()).pathname === '/auth/logout'),
+      clickLogout(page, PASSWORD).then((notice) => expect(notice).toBe(ENDED)),
+    ]);
+    expect(logout.headers().authorization).toBe(`Bearer ${tokens.access_token}`);
+    expect(logout.postDataJSON()).toEqual({ refresh_token: tokens.refresh_token });
+    await password.locator('button.authorize', { hasText: 'Authorize' }).waitFor();
+    if (SCREENSHOTS) await page.locator('.modal-ux').screenshot({ path: path.join(DOCS_DIR, 'swagger-logout.png') });
+
+    expect(await meFromOutside(base, tokens.access_token)).toEqual(LOGGED_OUT);
+    await expect(cognitoTakesRefreshToken(tokens.refresh_token ?? '', users.editor.username)).resolves.toBe(false);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
@@ -110,7 +195,7 @@ describe('Swagger UI in Chromium', () => {
   it('authorizes with the code flow and PKCE on the hosted UI, then calls /auth/me', async () => {
     const { page, errors } = await openDocs();
     await page.locator('.auth-wrapper button.authorize').click();
-    const hosted = scheme(page, 'hostedUi (OAuth2, authorizationCode with PKCE)');
+    const hosted = scheme(page, HOSTED_UI);
     await expect(hosted.locator('input[data-name="clientId"]').inputValue()).resolves.toBe(stack.clientId);
     await hosted.locator('label[for="openid-authorizationCode-checkbox-hostedUi"]').click();
 
@@ -125,7 +210,10 @@ describe('Swagger UI in Chromium', () => {
     login.on('close', () => events.push('popup closed'));
     page.on('response', (r) => events.push(`page ${r.status()} ${r.url()}`));
     page.on('console', (m) => events.push(`console ${m.type()} ${m.text()}`));
+    const tokenResponse = page.waitForResponse((r) => r.url() === `${stack.endpoint}/oauth2/token`);
     await login.locator('button[type="submit"]').click();
+    const tokens = (await (await tokenResponse).json()) as Tokens;
+    expect(tokens.refresh_token).toEqual(expect.any(String));
 
     await hosted
       .locator('button', { hasText: 'Logout' })
@@ -137,8 +225,73 @@ describe('Swagger UI in Chromium', () => {
     expect(await execute(page, 'getMe', '/auth/me')).toBe('200');
     const me = page.locator('[id$="-getMe"] .live-responses-table tbody .response-col_description pre').first();
     await expect(me.textContent()).resolves.toContain('"username": "editor"');
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    expect(await clickLogout(page, HOSTED_UI)).toBe(ENDED);
+    expect(await meFromOutside(base, tokens.access_token)).toEqual(LOGGED_OUT);
+    await expect(cognitoTakesRefreshToken(tokens.refresh_token ?? 'none issued', users.editor.username)).resolves.toBe(false);
     expect(errors).toEqual([]);
     await page.context().close();
+  }, 60_000);
+
+  it('bearer: a pasted token is logged out by the dialog\'s Logout, and the password flow stays authorized', async () => {
+    const { page, errors } = await openDocs();
+    const pasted = await login(api.app, users.reader);
+    const kept = await authorizeWithPassword(page, users.editor);
+    const bearer = scheme(page, BEARER);
+    await bearer.locator('input').fill(pasted.access_token);
+    await bearer.locator('button[type="submit"]').click();
+    await bearer.locator('button', { hasText: 'Logout' }).waitFor();
+
+    const [logout] = await Promise.all([
+      page.waitForRequest((r) => new URL(r.url()).pathname === '/auth/logout'),
+      clickLogout(page, BEARER).then((notice) => expect(notice).toBe(ENDED)),
+    ]);
+    expect(logout.postDataJSON()).toEqual({});
+    expect(await meFromOutside(base, pasted.access_token)).toEqual(LOGGED_OUT);
+    // The other scheme is untouched: still authorized in the dialog, and its token still works.
+    await expect(scheme(page, PASSWORD).locator('button', { hasText: 'Logout' }).isVisible()).resolves.toBe(true);
+    expect((await meFromOutside(base, kept.access_token)).status).toBe(200);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('forgets a token the server already refuses (401) without an error', async () => {
+    const { page, errors } = await openDocs();
+    const tokens = await authorizeWithPassword(page, users.reader);
+    await request(api.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    expect(await clickLogout(page, PASSWORD)).toBe('The server already refused this token; it is forgotten.');
+    await scheme(page, PASSWORD).locator('button.authorize', { hasText: 'Authorize' }).waitFor();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('keeps the scheme authorized and shows the error when the server cannot log out (Redis stopped), then logs out on retry', async () => {
+    const redis = await startRedisServer();
+    const faulty = await fleet.instance({ redisUrl: redis.url });
+    const listening = faulty.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => listening.once('listening', resolve));
+    const at = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+    try {
+      const { page, errors } = await openDocs(at);
+      const tokens = await authorizeWithPassword(page, users.reader);
+      redis.process.kill('SIGSTOP');
+      const shown = await clickLogout(page, PASSWORD);
+      expect(shown).toContain('Logout failed (HTTP 503)');
+      expect(shown).toContain('You are still signed in; click Logout again.');
+      await expect(scheme(page, PASSWORD).locator('button', { hasText: 'Logout' }).isVisible()).resolves.toBe(true);
+
+      redis.process.kill('SIGCONT');
+      await scheme(page, PASSWORD).locator('button', { hasText: 'Logout' }).click();
+      await scheme(page, PASSWORD).locator('.session-notice', { hasText: ENDED }).waitFor();
+      expect(await meFromOutside(at, tokens.access_token)).toEqual(LOGGED_OUT);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    } finally {
+      redis.process.kill('SIGCONT');
+      redis.process.kill('SIGKILL');
+      listening.close();
+    }
   }, 60_000);
 
   it('signs a new user up and confirms it from the page, then authorizes as that user', async () => {
@@ -153,7 +306,7 @@ describe('Swagger UI in Chromium', () => {
     expect(await execute(page, 'confirmSignUp', '/auth/confirm', confirm)).toBe('204');
 
     await page.locator('.auth-wrapper button.authorize').click();
-    const password = scheme(page, 'password (OAuth2, password)');
+    const password = scheme(page, PASSWORD);
     await password.locator('#oauth_username').fill(account.username);
     await password.locator('#oauth_password').fill(account.password);
     await password.locator('button.authorize').click();
@@ -170,7 +323,7 @@ describe('Swagger UI in Chromium', () => {
   async function authorizedAfterReload(at: string): Promise<{ locked: boolean; stored: unknown }> {
     const { page } = await openDocs(at);
     await page.locator('.auth-wrapper button.authorize').click();
-    const password = scheme(page, 'password (OAuth2, password)');
+    const password = scheme(page, PASSWORD);
     await password.locator('#oauth_username').fill(users.reader.username);
     await password.locator('#oauth_password').fill(users.reader.password);
     await password.locator('button.authorize').click();

@@ -39,21 +39,26 @@ export function authTimeOf(claims: AccessTokenClaims): number {
   return claims.auth_time ?? claims.iat ?? 0;
 }
 
+/** The scopes a token grants: its `scope` claim plus the scopes its `cognito:groups` are mapped to. */
+export function scopesOf(claims: Pick<AccessTokenClaims, 'scope' | 'cognito:groups'>, groupScopes: GroupScopes): string[] {
+  const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
+  const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
+  for (const scope of scopesOfGroups(groups, groupScopes)) scopes.add(scope);
+  return [...scopes];
+}
+
 /** Builds the principal of verified claims; `groupScopes` maps Cognito groups to the scopes they grant. */
 export function toPrincipal(
   claims: AccessTokenClaims,
   accessToken: string,
   groupScopes: GroupScopes,
 ): Principal {
-  const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
-  const scopes = new Set(claims.scope ? claims.scope.split(' ').filter(Boolean) : []);
-  for (const scope of scopesOfGroups(groups, groupScopes)) scopes.add(scope);
   return {
     sub: claims.sub,
     username: claims.username ?? null,
     clientId: claims.client_id,
-    scopes: [...scopes],
-    groups,
+    scopes: scopesOf(claims, groupScopes),
+    groups: Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [],
     tokenUse: 'access',
     sessionId: sessionIdOf(claims),
     issuedAt: claims.iat ?? 0,

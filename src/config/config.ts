@@ -70,6 +70,8 @@ export interface Config {
   logLevel: string;
   /** Swagger UI keeps its authorization across page reloads (in localStorage) only when this is true. */
   docsPersistAuthorization: boolean;
+  /** Markdown added to the Swagger UI page's intro (`npm run dev` names its demo users there); undefined: none. */
+  docsIntro?: string;
   /** Most verified tokens kept in memory (0: no cache). */
   tokenCacheSize: number;
 }
@@ -155,6 +157,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
     DOCS_PERSIST_AUTHORIZATION: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+    DOCS_INTRO: optionalText.refine((value) => value === undefined || value.length <= 2000, 'must be at most 2000 characters'),
   })
   .superRefine((env, ctx) => {
     if (!env.AWS_REGION && !env.COGNITO_ENDPOINT) {
@@ -247,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     loginRateLimit: { limit: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },
     logLevel: e.LOG_LEVEL,
     docsPersistAuthorization: e.DOCS_PERSIST_AUTHORIZATION === 'true',
+    docsIntro: e.DOCS_INTRO,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { freePort, startLocalCognito } from './local-cognito';
 import { followPendingCodes } from './pending-codes';
 import { redisAnswers } from './local-redis';
-import { DEMO_GROUP_SCOPES, provisionLocalPool, registerCallbackUrls } from './provision';
+import { DEMO_GROUP_SCOPES, provisionLocalPool, registerCallbackUrls, type DemoUser } from './provision';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOCAL_DIR = path.join(ROOT, '.local');
@@ -26,6 +26,17 @@ async function waitForApi(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`the API did not come up at ${url}`);
+}
+
+/** The Swagger UI intro of the local stack (one line, for .local/dev.env): its demo users and where codes appear. */
+function docsIntro(users: DemoUser[]): string {
+  const list = users
+    .map((u) => `\`${u.username}\` / \`${u.password}\` (${u.mustChangePassword ? 'must set a new password' : u.groups.join(', ')})`)
+    .join(', ');
+  return (
+    `**Local stack** (\`npm run dev\`, cognito-local): Authorize with a demo user: ${list}. ` +
+    'Codes Cognito would email or text (sign-up confirmation, password reset) appear in the `npm run dev` console.'
+  );
 }
 
 async function main(): Promise<void> {
@@ -62,12 +73,13 @@ async function main(): Promise<void> {
     // cognito-local serves /oauth2/authorize and /oauth2/token itself: it is its own hosted-UI domain.
     COGNITO_DOMAIN: cognito.endpoint,
     GROUP_SCOPES: process.env.GROUP_SCOPES ?? JSON.stringify(DEMO_GROUP_SCOPES),
+    DOCS_INTRO: docsIntro(pool.users),
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   };
   writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
   // cognito-local sends no email or SMS: the codes of sign-up, password reset and SMS MFA show up here instead.
   followPendingCodes(cognito.dbDir, (c) =>
-    process.stdout.write(`[cognito-local] ${c.kind} code for ${c.username} (${c.destination || 'no address'}): ${c.code}\n`),
+    process.stdout.write(`[cognito-local] ${c.purpose} code for ${c.username} (${c.destination || 'no address'}): ${c.code}\n`),
   );
 
   // DEV_API=false: the local Cognito and its settings only, for API instances started elsewhere (docker compose).
@@ -79,18 +91,34 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Its own process group: tsx watch restarts a child of its own, and stopping the group ends both.
   const api = spawn(process.execPath, [require.resolve('tsx/cli'), 'watch', '--clear-screen=false', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: port },
     stdio: 'inherit',
+    detached: true,
   });
+  const apiExited = new Promise<void>((resolve) => api.once('exit', () => resolve()));
+  let stopping = false;
   const stop = async (code: number): Promise<void> => {
-    api.kill('SIGTERM');
-    await cognito.stop();
+    if (stopping) return;
+    stopping = true;
+    const signalApi = (signal: NodeJS.Signals) => {
+      try {
+        if (api.pid) process.kill(-api.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    signalApi('SIGTERM');
+    const forced = setTimeout(() => signalApi('SIGKILL'), 5000);
+    await Promise.all([apiExited, cognito.stop()]);
+    clearTimeout(forced);
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
+  process.once('SIGHUP', () => void stop(0));
   api.once('exit', (code) => void stop(code ?? 0));
 
   await waitForApi(`http://127.0.0.1:${port}/healthz`);
@@ -107,7 +135,7 @@ async function main(): Promise<void> {
       `  Denylist    ${redisUrl ? `Redis at ${redisUrl}` : 'in-process (no Redis answered on 127.0.0.1:6379)'}`,
       '  Demo users (username, password, groups):',
       users,
-      `  A second instance on :3001 sharing the denylist: npm run dev:replica`,
+      `  A second instance on :${replicaPort} sharing the denylist: npm run dev:replica`,
       '  Codes Cognito would email or text (sign-up, password reset) are printed here: "[cognito-local] … code for …".',
       '',
     ].join('\n'),

@@ -8,6 +8,8 @@ export interface PendingCode {
   username: string;
   /** `confirmation` (sign-up and password reset) or `mfa` (an SMS_MFA sign-in). */
   kind: 'confirmation' | 'mfa';
+  /** What the code is for, for a person: `sign-up confirmation`, `password reset` or `SMS MFA sign-in`. */
+  purpose: string;
   /** The email address or phone number it would have gone to. */
   destination: string;
   /** The code. */
@@ -16,6 +18,7 @@ export interface PendingCode {
 
 interface StoredUser {
   Username: string;
+  UserStatus?: string;
   Attributes?: { Name: string; Value: string }[];
   ConfirmationCode?: string;
   MFACode?: string;
@@ -34,10 +37,12 @@ export function readPendingCodes(poolFile: string): PendingCode[] {
     const attribute = (name: string) => user.Attributes?.find((a) => a.Name === name)?.Value ?? '';
     const codes: PendingCode[] = [];
     if (user.ConfirmationCode) {
-      codes.push({ username: user.Username, kind: 'confirmation', destination: attribute('email'), code: user.ConfirmationCode });
+      // cognito-local keeps one ConfirmationCode field: an unconfirmed user's is the sign-up code, anyone else's a reset.
+      const purpose = user.UserStatus === 'UNCONFIRMED' ? 'sign-up confirmation' : 'password reset';
+      codes.push({ username: user.Username, kind: 'confirmation', purpose, destination: attribute('email'), code: user.ConfirmationCode });
     }
     if (user.MFACode) {
-      codes.push({ username: user.Username, kind: 'mfa', destination: attribute('phone_number'), code: user.MFACode });
+      codes.push({ username: user.Username, kind: 'mfa', purpose: 'SMS MFA sign-in', destination: attribute('phone_number'), code: user.MFACode });
     }
     return codes;
   });

@@ -20,7 +20,7 @@ import { requestLogger } from './request-logger';
 import { accountRoutes } from './routes/account-routes';
 import { authRoutes } from './routes/auth-routes';
 import { bookRoutes } from './routes/book-routes';
-import { loadOpenApiDocument, withHostedUi } from './openapi-document';
+import { loadOpenApiDocument, withHostedUi, withIntro } from './openapi-document';
 import { metaRoutes } from './routes/meta-routes';
 
 /** Everything the app needs; main.ts builds the real ones, tests may swap one for a labelled fake. */
@@ -89,12 +89,15 @@ export function createApp(deps: AppDeps): Express {
       verifier: deps.verifier,
       issuer: config.cognito.issuer,
       scopes,
-      openapi: withHostedUi(deps.openapi ?? loadOpenApiDocument(), config.cognito.domain),
+      openapi: withIntro(withHostedUi(deps.openapi ?? loadOpenApiDocument(), config.cognito.domain), config.docsIntro),
       docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
     }),
   );
   const accountService = new AccountService(deps.accounts, sessionService, deps.logger);
-  app.use('/auth', authRoutes({ sessions: sessionService, authenticator, cognito: config.cognito, loginLimiter }));
+  app.use(
+    '/auth',
+    authRoutes({ sessions: sessionService, authenticator, cognito: config.cognito, loginLimiter, groupScopes: config.groupScopes }),
+  );
   app.use('/auth', accountRoutes({ accounts: accountService, authenticator, loginLimiter }));
   app.use('/books', bookRoutes(new BookStore(), requireAuth(authenticator)));
   app.use(notFound);

@@ -8,6 +8,7 @@ export const OPENAPI_PATH = path.resolve(__dirname, '../../openapi.yaml');
 
 /** A loosely typed OpenAPI document: only the parts this module edits are named. */
 export type OpenApiDocument = Record<string, unknown> & {
+  info?: Record<string, unknown> & { description?: string };
   paths?: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
   components?: { securitySchemes?: Record<string, { flows?: { authorizationCode?: Record<string, unknown> } }> };
 };
@@ -41,4 +42,10 @@ export function withHostedUi(document: OpenApiDocument, domain: string | undefin
     }
   }
   return served;
+}
+
+/** Adds `intro` (markdown, e.g. the local stack's demo users) to the end of the document's description. */
+export function withIntro(document: OpenApiDocument, intro: string | undefined): OpenApiDocument {
+  if (!intro || !document.info) return document;
+  return { ...document, info: { ...document.info, description: `${document.info.description ?? ''}\n${intro}\n` } };
 }

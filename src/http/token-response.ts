@@ -4,14 +4,18 @@ import type { LoginResult, TokenSet } from '../cognito/cognito-auth';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
-/** Sends `tokens` as `{access_token, id_token, refresh_token?, token_type, expires_in}` with `Cache-Control: no-store`. */
-export function sendTokens(res: Response, tokens: TokenSet): void {
+/**
+ * Sends `tokens` as `{access_token, id_token, refresh_token?, token_type, expires_in, scope?}` with
+ * `Cache-Control: no-store`; `scope` (space-separated) only where the token endpoint must name the granted scopes.
+ */
+export function sendTokens(res: Response, tokens: TokenSet, scope?: string): void {
   res.set(NO_STORE).json({
     access_token: tokens.accessToken,
     id_token: tokens.idToken,
     ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
     token_type: 'Bearer',
     expires_in: tokens.expiresIn,
+    ...(scope !== undefined ? { scope } : {}),
   });
 }
 

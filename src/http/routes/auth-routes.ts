@@ -1,10 +1,13 @@
 // /auth/*: login, OAuth 2.0 token endpoint, refresh, challenges, logout, logout-all and me.
 import { timingSafeEqual } from 'node:crypto';
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Authenticator } from '../../auth/authenticator';
+import type { GroupScopes } from '../../auth/group-scopes';
+import { scopesOf } from '../../auth/principal';
 import type { SessionService } from '../../auth/session-service';
-import { CHALLENGE_NAMES, type ChallengeAnswer } from '../../cognito/cognito-auth';
+import { CHALLENGE_NAMES, type ChallengeAnswer, type TokenSet } from '../../cognito/cognito-auth';
 import type { CognitoConfig } from '../../config/config';
 import {
   InvalidClientError,
@@ -56,6 +59,8 @@ export interface AuthRoutesDeps {
   cognito: CognitoConfig;
   /** Throttles password logins per (client IP, username). */
   loginLimiter: RequestHandler;
+  /** Scopes each Cognito group grants, for the token endpoint's `scope` answer. */
+  groupScopes: GroupScopes;
 }
 
 const jsonOnly = requireMediaType('application/json');
@@ -83,6 +88,22 @@ function checkClient(req: Request, form: z.infer<typeof tokenForm>, cognito: Cog
   if (clientSecret && !(cognito.clientSecret && safeEqual(clientSecret, cognito.clientSecret))) {
     throw new InvalidClientError('Invalid client credentials.');
   }
+}
+
+/**
+ * The scopes of a token Cognito has just issued, as RFC 6749 §3.3 asks the token endpoint to say when they differ
+ * from the requested ones. The token comes straight from Cognito: it is read here, not trusted as a credential.
+ */
+function grantedScope(accessToken: string, groupScopes: GroupScopes): string {
+  const { payload } = decomposeUnverifiedJwt(accessToken);
+  const groups = payload['cognito:groups'];
+  return scopesOf(
+    {
+      scope: typeof payload.scope === 'string' ? payload.scope : undefined,
+      'cognito:groups': Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : undefined,
+    },
+    groupScopes,
+  ).join(' ');
 }
 
 /** The service's answer from the route's snake_case body. */
@@ -116,9 +137,12 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/token', formOnly, form, limitPasswordGrant, async (req, res) => {
     const params = parseInput(tokenForm, req.body);
     checkClient(req, params, deps.cognito);
+    // Scopes come from the user's groups, not from the request: a client that asked for some hears what it got.
+    const send = (tokens: TokenSet) =>
+      sendTokens(res, tokens, params.scope?.trim() ? grantedScope(tokens.accessToken, deps.groupScopes) : undefined);
     if (params.grant_type === 'refresh_token') {
       const grant = parseInput(refreshGrant, req.body);
-      sendTokens(res, await deps.sessions.refresh(grant.refresh_token));
+      send(await deps.sessions.refresh(grant.refresh_token));
       return;
     }
     if (params.grant_type !== 'password') {
@@ -134,7 +158,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
         `This login must answer ${result.challenge.challenge} first: use POST /auth/login, then POST /auth/challenge.`,
       );
     }
-    sendTokens(res, result.tokens);
+    send(result.tokens);
   });
 
   router.post('/refresh', jsonOnly, async (req, res) => {

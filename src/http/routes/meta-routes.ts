@@ -1,8 +1,15 @@
 // Health, readiness, RFC 9728 metadata, and the OpenAPI document with Swagger UI.
+import path from 'node:path';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AccessTokenVerifier } from '../../auth/token-verifier';
 import type { SessionStore } from '../../sessions/session-store';
+
+/** The Swagger UI plugin that makes the dialog's Logout end the session on the server (plain browser script). */
+const SESSION_PLUGIN = path.join(__dirname, '../docs/session-plugin.js');
+/** The plugin's notice after a logout, in the place Swagger UI shows a scheme's errors. */
+const SESSION_NOTICE_CSS =
+  '.swagger-ui .session-notice { margin: 8px 0; padding: 8px 12px; border-left: 4px solid #49cc90; background: #ebf8f1; color: #1b5e3c; }';
 
 /** What the meta routes need. */
 export interface MetaRoutesDeps {
@@ -62,11 +69,16 @@ export function metaRoutes(deps: MetaRoutesDeps): Router {
     res.json(deps.openapi);
   });
 
+  router.get('/docs/session-plugin.js', (_req, res) => {
+    res.sendFile(SESSION_PLUGIN);
+  });
   router.use(
     '/docs',
     swaggerUi.serve,
     swaggerUi.setup(deps.openapi, {
       customSiteTitle: 'Cognito JWT API',
+      customJs: './session-plugin.js',
+      customCss: SESSION_NOTICE_CSS,
       swaggerOptions: {
         persistAuthorization: deps.docs.persistAuthorization,
         validatorUrl: null,
