@@ -49,6 +49,23 @@ describe('request logging', () => {
     for (const secret of secrets) expect(output).not.toContain(secret);
   });
 
+  it('logs cognito-local\'s missing ResendConfirmationCode (501) as one warning line without a stack', async () => {
+    const { lines, logger } = capturedLogger();
+    const api = await fleet.instance({ logger });
+    await request(api.app).post('/auth/resend-code').send({ username: users.reader.username }).expect(501);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'request completed: the Cognito endpoint does not implement this call',
+        req: expect.objectContaining({ method: 'POST', path: '/auth/resend-code' }),
+        res: { statusCode: 501 },
+        err: { type: 'UnsupportedByCognitoError', message: expect.stringContaining('ResendConfirmationCode') },
+      }),
+    ]);
+    expect(lines.join('\n')).not.toContain('stack');
+  });
+
   it('echoes the request id, or makes one when the caller sent none or a bad one', async () => {
     const api = await fleet.instance();
     const given = await request(api.app).get('/healthz').set('X-Request-Id', 'abc-1');

@@ -131,6 +131,19 @@ describe('POST /auth/token', () => {
     expect(response.body).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String), refresh_token: expect.any(String) });
   });
 
+  it('names the scopes the token grants (from its groups) when a scope was asked for, RFC 6749 §3.3', async () => {
+    const asked = await passwordGrant(users.reader, { scope: 'books/write' });
+    expect(asked.status).toBe(200);
+    // cognito-local's fixed scope claim, plus what the group readers grants; the requested books/write is not granted.
+    expect(asked.body.scope).toBe('aws.cognito.signin.user.admin books/read');
+    const me = await request(api.app).get('/auth/me').set('Authorization', `Bearer ${asked.body.access_token}`);
+    expect(me.body.scopes).toEqual(asked.body.scope.split(' '));
+
+    const notAsked = await passwordGrant(users.reader, { scope: ' ' });
+    expect(notAsked.status).toBe(200);
+    expect(notAsked.body).not.toHaveProperty('scope');
+  });
+
   it('accepts this service\'s client id and secret sent as HTTP Basic', async () => {
     const basic = Buffer.from(`${stack.clientId}:${stack.clientSecret}`).toString('base64');
     const response = await passwordGrant(users.reader, {}, `Basic ${basic}`);

@@ -8,7 +8,8 @@ import { redisAnswers } from './local-redis';
 import { DEMO_GROUP_SCOPES, provisionLocalPool, registerCallbackUrls, type DemoUser } from './provision';
 
 const ROOT = path.resolve(__dirname, '../..');
-const LOCAL_DIR = path.join(ROOT, '.local');
+/** The local stack's data and settings; DEV_LOCAL_DIR moves them (the suite's own test of `npm run dev` does). */
+const LOCAL_DIR = process.env.DEV_LOCAL_DIR ?? path.join(ROOT, '.local');
 /** Settings of the local stack, for a second instance (`npm run dev:replica`). */
 export const DEV_ENV_FILE = path.join(LOCAL_DIR, 'dev.env');
 

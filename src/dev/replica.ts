@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-const file = path.resolve(__dirname, '../../.local/dev.env');
+const file = path.join(process.env.DEV_LOCAL_DIR ?? path.resolve(__dirname, '../../.local'), 'dev.env');
 if (!existsSync(file)) {
   process.stderr.write('Start the local stack first: npm run dev\n');
   process.exit(1);

@@ -1,0 +1,111 @@
+// openapi.yaml teaches the API: Spectral's spectral:oas rules pass, everything is described, and every error
+// response shows an example with its own code.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CHALLENGE_NAMES } from '../src/cognito/cognito-auth';
+import { loadOpenApiDocument, withIntro } from '../src/http/openapi-document';
+
+const ROOT = path.resolve(__dirname, '..');
+const document = loadOpenApiDocument() as Record<string, any>; // any: a walk over a parsed YAML document
+
+/** Follows a local `$ref` (`#/components/...`) once. */
+function resolve<T = any>(node: any): T {
+  if (!node || typeof node.$ref !== 'string') return node;
+  return node.$ref
+    .slice(2)
+    .split('/')
+    .reduce((at: any, key: string) => at?.[key], document);
+}
+
+const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([route, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${route}`, operation })),
+);
+
+/** The `error` codes a status may document; a route's own 403/400 codes are listed with their status. */
+const CODES_BY_STATUS: Record<string, string[]> = {
+  '400': ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_code'],
+  '401': ['unauthorized', 'invalid_token', 'invalid_credentials', 'invalid_client'],
+  '403': ['insufficient_scope', 'user_not_confirmed', 'password_reset_required'],
+  '404': ['not_found'],
+  '409': ['user_exists'],
+  '415': ['invalid_request'],
+  '429': ['too_many_requests'],
+  '501': ['not_implemented'],
+  '503': ['temporarily_unavailable'],
+};
+
+/** The example bodies of a JSON response: its `example`, or each of its named `examples`. */
+function exampleBodies(response: any): unknown[] {
+  const json = response.content?.['application/json'];
+  if (!json) return [];
+  if (json.example !== undefined) return [json.example];
+  return Object.values(json.examples ?? {}).map((example) => resolve(example).value);
+}
+
+describe('openapi.yaml', () => {
+  it('passes Spectral\'s spectral:oas ruleset with no error, warning, info or hint', async () => {
+    const spectral = path.join(ROOT, 'node_modules/.bin/spectral');
+    const { stdout } = await promisify(execFile)(spectral, ['lint', 'openapi.yaml', '--format', 'json', '--quiet'], {
+      cwd: ROOT,
+    }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    expect(JSON.parse(stdout)).toEqual([]);
+  }, 60_000);
+
+  it('describes every operation and every tag', () => {
+    expect(operations.filter(({ operation }) => !operation.description?.trim()).map(({ name }) => name)).toEqual([]);
+    expect((document.tags as any[]).filter((tag) => !tag.description?.trim()).map((tag) => tag.name)).toEqual([]);
+  });
+
+  it('gives every error response examples whose code belongs to its status', () => {
+    const wrong: string[] = [];
+    for (const { name, operation } of operations) {
+      for (const [status, ref] of Object.entries(operation.responses as Record<string, unknown>)) {
+        if (Number(status) < 400) continue;
+        const bodies = exampleBodies(resolve(ref));
+        if (bodies.length === 0) wrong.push(`${name} ${status}: no example`);
+        for (const body of bodies as { error?: string }[]) {
+          if (!CODES_BY_STATUS[status]?.includes(body.error ?? '')) wrong.push(`${name} ${status}: example code ${body.error}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('shows 401 examples of both unauthorized and invalid_token, with a WWW-Authenticate example', () => {
+    const unauthorized = resolve(document.components.responses.Unauthorized);
+    const codes = exampleBodies(unauthorized).map((body) => (body as { error: string }).error);
+    expect(new Set(codes)).toEqual(new Set(['unauthorized', 'invalid_token']));
+    expect(resolve(unauthorized.headers['WWW-Authenticate']).example).toMatch(/^Bearer realm="api", error="invalid_token"/);
+  });
+
+  it('shows one named example per challenge on POST /auth/challenge', () => {
+    const examples = document.paths['/auth/challenge'].post.requestBody.content['application/json'].examples;
+    const answered = CHALLENGE_NAMES.filter((name) => name !== 'MFA_SETUP');
+    expect(Object.keys(examples).sort()).toEqual([...answered].sort());
+    for (const name of answered) expect(examples[name].value.challenge).toBe(name);
+  });
+
+  it('prefills POST /auth/logout with an empty body, not a fake refresh token', () => {
+    const json = document.paths['/auth/logout'].post.requestBody.content['application/json'];
+    expect(Object.values(json.examples)[0]).toEqual(expect.objectContaining({ value: {} }));
+    expect(json.schema.properties.refresh_token.example).toBeUndefined();
+  });
+
+  it('offers no scopes to tick on the password flow: scopes come from groups', () => {
+    const flow = document.components.securitySchemes.password.flows.password;
+    expect(flow.scopes).toEqual({});
+    expect(document.components.securitySchemes.password.description).toContain('GROUP_SCOPES');
+  });
+
+  it('no longer says that Logout only forgets the token', () => {
+    expect(JSON.stringify(document)).not.toMatch(/only forgets/i);
+  });
+
+  it('adds DOCS_INTRO to the intro only when it is set', () => {
+    expect(withIntro(document, undefined)).toBe(document);
+    const intro = '**Local stack**: Authorize with a demo user.';
+    expect((withIntro(document, intro).info as { description: string }).description).toBe(`${document.info.description}\n${intro}\n`);
+    expect(document.info.description).not.toMatch(/demo user|npm run dev/);
+  });
+});
