@@ -184,7 +184,10 @@ describe('Swagger UI in Chromium', () => {
     expect(logout.headers().authorization).toBe(`Bearer ${tokens.access_token}`);
     expect(logout.postDataJSON()).toEqual({ refresh_token: tokens.refresh_token });
     await password.locator('button.authorize', { hasText: 'Authorize' }).waitFor();
-    if (SCREENSHOTS) await page.locator('.modal-ux').screenshot({ path: path.join(DOCS_DIR, 'swagger-logout.png') });
+    if (SCREENSHOTS) {
+      await password.locator('.session-notice').evaluate((notice) => notice.scrollIntoView({ block: 'center' }));
+      await page.locator('.modal-ux').screenshot({ path: path.join(DOCS_DIR, 'swagger-logout.png') });
+    }
 
     expect(await meFromOutside(base, tokens.access_token)).toEqual(LOGGED_OUT);
     await expect(cognitoTakesRefreshToken(tokens.refresh_token ?? '', users.editor.username)).resolves.toBe(false);
