@@ -99,6 +99,12 @@ export class PasswordResetRequiredError extends HttpError {
   readonly code = 'password_reset_required';
 }
 
+/** 403: a browser page on another site posted to a route that needs no token (cross-site request forgery). */
+export class CrossSiteRequestError extends HttpError {
+  readonly status = 403;
+  readonly code = 'cross_site_request';
+}
+
 /** 400 on the account routes: the confirmation, reset or MFA code is wrong or has expired. */
 export class InvalidCodeError extends HttpError {
   readonly status = 400;

@@ -8,7 +8,8 @@ import { SdkCognitoAuth } from './cognito/cognito-auth';
 import { loadConfig } from './config/config';
 import { ConfigError } from './errors';
 import { createApp } from './http/app';
-import { redisRateLimitStore } from './http/login-rate-limit';
+import { createHttpServer } from './http/server';
+import { redisRateLimitStore } from './http/throttles';
 import { createLogger } from './logger';
 import { MemorySessionStore } from './sessions/memory-session-store';
 import { createRedisClient } from './sessions/redis-client';
@@ -43,7 +44,7 @@ function main(): void {
     accounts: new SdkCognitoAccounts(config.cognito),
     verifier,
     sessions: redis ? new RedisSessionStore(redis, { keyPrefix: config.keyPrefix }) : new MemorySessionStore(),
-    rateLimitStore: redis ? redisRateLimitStore(redis, config.keyPrefix) : undefined,
+    rateLimitStore: redis ? (name) => redisRateLimitStore(redis, config.keyPrefix, name) : undefined,
   });
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
 
@@ -59,7 +60,11 @@ function main(): void {
   };
   loadKeys();
 
-  const server: Server = app.listen(config.server.port, config.server.host, () => {
+  if (config.production && !config.server.publicUrl) {
+    logger.warn('PUBLIC_URL is not set: the metadata URL in 401 challenges and /.well-known/oauth-protected-resource is taken from each request\'s Host header');
+  }
+
+  const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {
     logger.info({ port: config.server.port, host: config.server.host }, 'listening');
   });
 

@@ -17,7 +17,7 @@ function errorOf(env: Record<string, string>): string {
 describe('loadConfig', () => {
   it('applies the contract\'s defaults and derives issuer and JWKS of a real pool', () => {
     const config = loadConfig(base);
-    expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: undefined, corsOrigins: [] });
+    expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: undefined, corsOrigins: [], publicUrl: undefined });
     expect(config.cognito).toMatchObject({
       issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
       jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json',
@@ -28,8 +28,8 @@ describe('loadConfig', () => {
       redis: undefined,
       keyPrefix: 'auth:',
       sessionTtlSeconds: 2592000,
-      groupScopes: {},
-      loginRateLimit: { limit: 10, windowSeconds: 900 },
+      groupScopes: new Map(),
+      loginRateLimit: { limit: 10, addressLimit: 100, windowSeconds: 900 },
       logLevel: 'info',
     });
   });
@@ -56,7 +56,7 @@ describe('loadConfig', () => {
       password: undefined,
       tls: false,
     });
-    expect(config.groupScopes).toEqual({ editors: ['books/read', 'books/write'] });
+    expect(config.groupScopes).toEqual(new Map([['editors', ['books/read', 'books/write']]]));
     expect(config.server.trustProxy).toBe(1);
   });
 

@@ -10,6 +10,7 @@ import { expectUnavailable } from './support/assertions';
 import { CognitoAccessTokenVerifier } from '../src/auth/token-verifier';
 import { loadConfig } from '../src/config/config';
 import { startHungServer } from './support/hung-server';
+import { cognitoTakesRefreshToken } from './support/cognito-direct';
 import { startRedisServer } from './support/redis-server';
 import { spawnService } from './support/service-process';
 import { login, stack, testEnv, TestFleet, users, type TestApp } from './support/stack';
@@ -159,12 +160,21 @@ describe('Cognito hung (accepts connections, never answers)', () => {
     const refresh = await request(healthy.app).post('/auth/refresh').send({ refresh_token: tokens.refresh_token });
     expect(refresh.status).toBe(400);
 
-    // Repeated once Cognito answers, the logout completes.
+    // Cognito itself still takes the refresh token: only the service's own record refuses it so far.
+    await expect(cognitoTakesRefreshToken(tokens.refresh_token, users.reader.username)).resolves.toBe(true);
+
+    // Repeated with the same tokens once Cognito answers, the logout completes, and Cognito refuses it too.
     const again = await request(healthy.app)
       .post('/auth/logout')
-      .set('Authorization', `Bearer ${mintAccessToken(stack.issuer, stack.clientId)}`)
+      .set('Authorization', `Bearer ${tokens.access_token}`)
       .send({ refresh_token: tokens.refresh_token });
     expect(again.status).toBe(204);
+    expect(again.text).toBe('');
+    await expect(cognitoTakesRefreshToken(tokens.refresh_token, users.reader.username)).resolves.toBe(false);
+    // Without a refresh token there is nothing left to complete: the logged-out token is refused as anywhere else.
+    const bare = await request(healthy.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`);
+    expect(bare.status).toBe(401);
+    expect(bare.body.error_description).toBe('The session of this token has logged out.');
   }, 15000);
 
   it('keeps protected routes working from the cached signing keys', async () => {

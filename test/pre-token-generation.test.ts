@@ -1,5 +1,6 @@
 // The Pre Token Generation trigger: scopes from groups inside the access token, which the API then honours alone.
 import request from 'supertest';
+import { parseGroupScopes } from '../src/auth/group-scopes';
 import {
   createPreTokenGenerationHandler,
   type PreTokenGenerationEvent,
@@ -21,9 +22,17 @@ function v2Event(groups: string[], scopes = ['aws.cognito.signin.user.admin'], v
   };
 }
 
-const trigger = createPreTokenGenerationHandler(DEMO_GROUP_SCOPES);
+const trigger = createPreTokenGenerationHandler(parseGroupScopes(JSON.stringify(DEMO_GROUP_SCOPES)));
 
 describe('the Pre Token Generation handler', () => {
+  it('grants nothing for groups named like Object.prototype\'s members, and honours such a group when mapped', async () => {
+    const plain = await trigger(v2Event(['__proto__', 'constructor', 'toString', 'hasOwnProperty']));
+    expect(plain.response.claimsAndScopeOverrideDetails).toBeNull();
+    const odd = createPreTokenGenerationHandler(parseGroupScopes('{"__proto__":["odd/scope"],"constructor":["c/scope"]}'));
+    const event = await odd(v2Event(['__proto__', 'constructor']));
+    expect(event.response.claimsAndScopeOverrideDetails).toEqual({ accessTokenGeneration: { scopesToAdd: ['odd/scope', 'c/scope'] } });
+  });
+
   it('adds the scopes of the user\'s groups to the access token', async () => {
     const event = await trigger(v2Event(['editors']));
     expect(event.response.claimsAndScopeOverrideDetails).toEqual({

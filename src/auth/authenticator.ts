@@ -1,4 +1,5 @@
 // Verifies a Bearer token and checks it against the session denylist; one Redis round trip per request.
+import type { GroupScopes } from './group-scopes';
 import { InvalidTokenError } from '../errors';
 import { isRevoked, type SessionStore } from '../sessions/session-store';
 import { toPrincipal, type Principal } from './principal';
@@ -9,17 +10,21 @@ export class Authenticator {
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly sessions: SessionStore,
-    private readonly groupScopes: Record<string, string[]>,
+    private readonly groupScopes: GroupScopes,
   ) {}
 
   /** Verifies the token, then refuses it when its session logged out or the user logged out everywhere after. */
   async authenticate(token: string): Promise<Principal> {
+    const { principal, loggedOut } = await this.inspect(token);
+    if (loggedOut) throw new InvalidTokenError('The session of this token has logged out.');
+    return principal;
+  }
+
+  /** Verifies the token and reads the denylist, but leaves the verdict on a logged-out session to the caller. */
+  async inspect(token: string): Promise<{ principal: Principal; loggedOut: boolean }> {
     const claims = await this.verifier.verify(token);
     const principal = toPrincipal(claims, token, this.groupScopes);
     const revocation = await this.sessions.getRevocation(principal.sub, principal.sessionId);
-    if (isRevoked(revocation, principal.authTime)) {
-      throw new InvalidTokenError('The session of this token has logged out.');
-    }
-    return principal;
+    return { principal, loggedOut: isRevoked(revocation, principal.authTime) };
   }
 }

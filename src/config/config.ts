@@ -1,6 +1,6 @@
 // Parses the environment once, by a schema, into the typed configuration the rest of the service takes.
 import { z } from 'zod';
-import { groupScopesSchema } from '../auth/group-scopes';
+import { groupScopesSchema, type GroupScopes } from '../auth/group-scopes';
 import { ConfigError } from '../errors';
 
 /** Where a Redis server or cluster is, and how the service names its keys. */
@@ -53,6 +53,8 @@ export interface Config {
     trustProxy?: boolean | number | string;
     /** Origins allowed to call with credentials. */
     corsOrigins: string[];
+    /** The API's external base URL (no trailing slash); undefined: derived from each request. */
+    publicUrl?: string;
   };
   /** Cognito pool and client. */
   cognito: CognitoConfig;
@@ -63,9 +65,12 @@ export interface Config {
   /** How long a logged-out session and a logout-all cut-off are remembered, in seconds. */
   sessionTtlSeconds: number;
   /** Scopes each Cognito group grants. */
-  groupScopes: Record<string, string[]>;
-  /** Login throttle per (client IP, username). */
-  loginRateLimit: { limit: number; windowSeconds: number };
+  groupScopes: GroupScopes;
+  /**
+   * Budgets of the routes that need no token: `limit` per (client IP, username) and per user for credential checks
+   * made with a token, `addressLimit` per client IP across usernames, both per `windowSeconds`.
+   */
+  loginRateLimit: { limit: number; addressLimit: number; windowSeconds: number };
   /** pino level. */
   logLevel: string;
   /** Swagger UI keeps its authorization across page reloads (in localStorage) only when this is true. */
@@ -151,7 +156,9 @@ const envSchema = z
       })
       .pipe(groupScopesSchema),
     CORS_ORIGINS: commaList,
+    PUBLIC_URL: httpUrl.refine((value) => value === undefined || !/[?#]/.test(value), 'must have no query or fragment'),
     LOGIN_RATE_LIMIT: positiveInt(10),
+    LOGIN_IP_RATE_LIMIT: positiveInt(100),
     LOGIN_RATE_WINDOW_SECONDS: positiveInt(900),
     TRUST_PROXY: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -230,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       host: e.HOST ?? '0.0.0.0',
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
       corsOrigins: e.CORS_ORIGINS,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     },
     cognito: {
       region,
@@ -247,7 +255,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     keyPrefix: e.REDIS_KEY_PREFIX,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     groupScopes: e.GROUP_SCOPES,
-    loginRateLimit: { limit: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },
+    loginRateLimit: {
+      limit: e.LOGIN_RATE_LIMIT,
+      addressLimit: e.LOGIN_IP_RATE_LIMIT,
+      windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
     docsPersistAuthorization: e.DOCS_PERSIST_AUTHORIZATION === 'true',
     docsIntro: e.DOCS_INTRO,

@@ -15,7 +15,8 @@ import type { Config } from '../config/config';
 import type { SessionStore } from '../sessions/session-store';
 import { requireAuth } from './auth-middleware';
 import { errorHandler, notFound } from './error-handler';
-import { loginRateLimiter } from './login-rate-limit';
+import { createThrottles } from './throttles';
+import { sameSiteOnly } from './same-site';
 import { requestLogger } from './request-logger';
 import { accountRoutes } from './routes/account-routes';
 import { authRoutes } from './routes/auth-routes';
@@ -35,8 +36,8 @@ export interface AppDeps {
   verifier: AccessTokenVerifier;
   /** Denylist and refresh token records. */
   sessions: SessionStore;
-  /** Login rate-limit counts; in-process when absent. */
-  rateLimitStore?: Store;
+  /** Where the budget `name` keeps its counts; in-process when absent. */
+  rateLimitStore?: (name: string) => Store;
   /** Logger. */
   logger: Logger;
   /** Options of the session service (clock, sleep) for tests. */
@@ -80,8 +81,16 @@ export function createApp(deps: AppDeps): Express {
     sessionTtlSeconds: config.sessionTtlSeconds,
     ...deps.clock,
   });
-  const loginLimiter = loginRateLimiter({ ...config.loginRateLimit, store: deps.rateLimitStore });
-  const scopes = [...new Set(['books/read', 'books/write', ...Object.values(config.groupScopes).flat()])];
+  const throttles = createThrottles({ ...config.loginRateLimit, store: deps.rateLimitStore });
+  const sameSite = sameSiteOnly({ corsOrigins: config.server.corsOrigins, publicUrl: config.server.publicUrl });
+  const auth = requireAuth(authenticator, { publicUrl: config.server.publicUrl });
+  // A logout that sends a refresh token completes even when its session is already logged out: a first try whose
+  // revocation failed (503) is repeated with the same tokens, and only then does Cognito revoke the refresh token.
+  const logoutAuth = requireAuth(authenticator, {
+    publicUrl: config.server.publicUrl,
+    admitLoggedOut: (req) => typeof req.body?.refresh_token === 'string',
+  });
+  const scopes = [...new Set(['books/read', 'books/write', ...[...config.groupScopes.values()].flat()])];
 
   app.use(
     metaRoutes({
@@ -89,17 +98,19 @@ export function createApp(deps: AppDeps): Express {
       verifier: deps.verifier,
       issuer: config.cognito.issuer,
       scopes,
+      publicUrl: config.server.publicUrl,
       openapi: withIntro(withHostedUi(deps.openapi ?? loadOpenApiDocument(), config.cognito.domain), config.docsIntro),
       docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
     }),
   );
   const accountService = new AccountService(deps.accounts, sessionService, deps.logger);
+  const guards = { auth, throttles, sameSite };
   app.use(
     '/auth',
-    authRoutes({ sessions: sessionService, authenticator, cognito: config.cognito, loginLimiter, groupScopes: config.groupScopes }),
+    authRoutes({ sessions: sessionService, cognito: config.cognito, groupScopes: config.groupScopes, logoutAuth, ...guards }),
   );
-  app.use('/auth', accountRoutes({ accounts: accountService, authenticator, loginLimiter }));
-  app.use('/books', bookRoutes(new BookStore(), requireAuth(authenticator)));
+  app.use('/auth', accountRoutes({ accounts: accountService, ...guards }));
+  app.use('/books', bookRoutes(new BookStore(), auth));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -5,22 +5,35 @@ import { extractBearerToken } from '../auth/bearer-token';
 import type { Principal } from '../auth/principal';
 import { assertScopes } from '../auth/scopes';
 import { UnauthorizedError } from '../errors';
+import { publicBaseUrl } from './public-url';
 
-/** The URL of this API's RFC 9728 metadata, as the caller reached the API. */
-export function resourceMetadataUrl(req: Request): string {
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}/.well-known/oauth-protected-resource`;
+/** Options of requireAuth. */
+export interface RequireAuthOptions {
+  /** PUBLIC_URL: a 401 names this API's RFC 9728 metadata under it; undefined: under the URL the request reached. */
+  publicUrl?: string;
+  /**
+   * Admits a token whose session has already logged out when this says so for the request; off unless chosen.
+   * Logout uses it so that repeating a logout whose revocation failed can finish revoking the refresh token.
+   */
+  admitLoggedOut?: (req: Request) => boolean;
 }
 
 /** Requires a valid, not logged-out access token; puts the Principal in `res.locals.principal`. */
-export function requireAuth(authenticator: Authenticator): RequestHandler {
+export function requireAuth(authenticator: Authenticator, options: RequireAuthOptions = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const tokenInUrl = typeof req.query === 'object' && req.query !== null && 'access_token' in req.query;
       const token = extractBearerToken(req.get('authorization'), tokenInUrl);
-      res.locals.principal = await authenticator.authenticate(token);
+      if (options.admitLoggedOut?.(req)) {
+        res.locals.principal = (await authenticator.inspect(token)).principal;
+      } else {
+        res.locals.principal = await authenticator.authenticate(token);
+      }
       next();
     } catch (err) {
-      if (err instanceof UnauthorizedError) err.resourceMetadataUrl = resourceMetadataUrl(req);
+      if (err instanceof UnauthorizedError) {
+        err.resourceMetadataUrl = `${publicBaseUrl(req, options.publicUrl)}/.well-known/oauth-protected-resource`;
+      }
       next(err);
     }
   };

@@ -9,15 +9,23 @@ import {
   UnsupportedMediaTypeError,
 } from '../errors';
 
-/** body-parser's errors carry a `type`; they are the caller's fault and become 4xx. */
-function fromBodyParser(err: unknown): HttpError | undefined {
-  const type = (err as { type?: unknown } | null)?.type;
+/**
+ * Errors of the caller's making raised by Express's own parts become 4xx: body-parser's (they carry a `type`, or at
+ * least an http-errors 4xx `status`, as for a gzip body that is not gzip) and the router's URIError for a path that
+ * is not valid percent-encoding. Their messages stay in the log; the caller gets a fixed description.
+ */
+function fromClientFault(err: unknown): HttpError | undefined {
+  const fault = err as { type?: unknown; status?: unknown } | null;
+  const type = fault?.type;
   if (type === 'entity.parse.failed') return new InvalidRequestError('The body is not valid JSON.');
   if (type === 'entity.too.large') return new PayloadTooLargeError('The body is too large.');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new UnsupportedMediaTypeError('The body encoding is not supported.');
   }
   if (typeof type === 'string') return new InvalidRequestError('The body could not be read.');
+  if (err instanceof URIError) return new InvalidRequestError('The URL is not valid percent-encoding.');
+  const status = typeof fault?.status === 'number' ? fault.status : 0;
+  if (status >= 400 && status < 500) return new InvalidRequestError('The request could not be read.');
   return undefined;
 }
 
@@ -28,7 +36,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 /** Writes `{error, error_description[, details]}` with the error's status and headers; logs what is unexpected. */
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
-  const known = err instanceof HttpError ? err : fromBodyParser(err);
+  const known = err instanceof HttpError ? err : fromClientFault(err);
   // pino-http logs the request once it ends; handing it the real error puts cause and stack in that one line.
   if (!known || known.status >= 500) (res as typeof res & { err?: unknown }).err = err;
   const error = known ?? new ServerError('The service failed to handle this request.');

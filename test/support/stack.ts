@@ -11,7 +11,7 @@ import { SdkCognitoAuth, type CognitoAuth } from '../../src/cognito/cognito-auth
 import { loadConfig, type Config, type RedisConfig } from '../../src/config/config';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
 import { createApp } from '../../src/http/app';
-import { redisRateLimitStore } from '../../src/http/login-rate-limit';
+import { redisRateLimitStore } from '../../src/http/throttles';
 import { createLogger } from '../../src/logger';
 import { createRedisClient } from '../../src/sessions/redis-client';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
@@ -93,7 +93,7 @@ export class TestFleet {
       accounts: options.accounts ?? new SdkCognitoAccounts(config.cognito),
       verifier,
       sessions,
-      rateLimitStore: redisRateLimitStore(redis, this.prefix),
+      rateLimitStore: (name) => redisRateLimitStore(redis, this.prefix, name),
       clock: options.clock,
     });
     return { app, config, redis, sessions, verifier };

@@ -2,9 +2,9 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AccountService, TotpSetup } from '../../auth/account-service';
-import type { Authenticator } from '../../auth/authenticator';
 import type { Principal } from '../../auth/principal';
-import { principalOf, requireAuth } from '../auth-middleware';
+import { principalOf } from '../auth-middleware';
+import type { Throttles } from '../throttles';
 import { requireMediaType } from '../media-type';
 import { sendLoginResult } from '../token-response';
 import { parseInput } from '../validate';
@@ -45,9 +45,11 @@ export interface AccountRoutesDeps {
   /** Account lifecycle logic. */
   accounts: AccountService;
   /** Bearer verification for change-password and MFA setup of a signed-in user. */
-  authenticator: Authenticator;
-  /** Throttles code and password attempts per (client IP, username), shared with login. */
-  loginLimiter: RequestHandler;
+  auth: RequestHandler;
+  /** The budgets: per client IP, per (client IP, username) shared with login, and per user. */
+  throttles: Throttles;
+  /** Refuses cross-site browser requests on the routes that need no token. */
+  sameSite: RequestHandler;
 }
 
 const jsonOnly = requireMediaType('application/json');
@@ -55,12 +57,24 @@ const jsonOnly = requireMediaType('application/json');
 /** Builds the account routes, mounted under /auth. */
 export function accountRoutes(deps: AccountRoutesDeps): Router {
   const router = Router();
-  const auth = requireAuth(deps.authenticator);
+  const { auth, sameSite, throttles } = deps;
+  // Every route that calls Cognito without a token: same-site browsers only, then the address and username budgets.
+  const withoutToken = [sameSite, jsonOnly, throttles.address, throttles.username];
   // MFA setup serves two callers: a signed-in user (Bearer) and a login in the MFA_SETUP challenge (session).
   const authIfSent: RequestHandler = (req, res, next) => (req.get('authorization') ? auth(req, res, next) : next());
   const signedIn = (locals: Record<string, unknown>): Principal | undefined => locals.principal as Principal | undefined;
+  /** Runs `guards` only for a caller that sent no token (the MFA_SETUP challenge). */
+  const whenSignedOut = (...guards: RequestHandler[]): RequestHandler => {
+    const chain = Router().use(...guards);
+    return (req, res, next) => (signedIn(res.locals) ? next() : chain(req, res, next));
+  };
+  /** Runs `guard` only for a signed-in caller. */
+  const whenSignedIn =
+    (guard: RequestHandler): RequestHandler =>
+    (req, res, next) =>
+      signedIn(res.locals) ? guard(req, res, next) : next();
 
-  router.post('/signup', jsonOnly, async (req, res) => {
+  router.post('/signup', ...withoutToken, async (req, res) => {
     const body = parseInput(signUpBody, req.body);
     const result = await deps.accounts.signUp(body);
     res.status(201).set('Cache-Control', 'no-store').json({
@@ -70,37 +84,37 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     });
   });
 
-  router.post('/confirm', jsonOnly, deps.loginLimiter, async (req, res) => {
+  router.post('/confirm', ...withoutToken, async (req, res) => {
     const body = parseInput(confirmBody, req.body);
     await deps.accounts.confirmSignUp(body.username, body.code);
     res.status(204).end();
   });
 
-  router.post('/resend-code', jsonOnly, deps.loginLimiter, async (req, res) => {
+  router.post('/resend-code', ...withoutToken, async (req, res) => {
     const body = parseInput(usernameBody, req.body);
     await deps.accounts.resendConfirmationCode(body.username);
     res.status(202).json(CODE_SENT_IF_ACCOUNT_EXISTS);
   });
 
-  router.post('/forgot-password', jsonOnly, deps.loginLimiter, async (req, res) => {
+  router.post('/forgot-password', ...withoutToken, async (req, res) => {
     const body = parseInput(usernameBody, req.body);
     await deps.accounts.forgotPassword(body.username);
     res.status(202).json(CODE_SENT_IF_ACCOUNT_EXISTS);
   });
 
-  router.post('/reset-password', jsonOnly, deps.loginLimiter, async (req, res) => {
+  router.post('/reset-password', ...withoutToken, async (req, res) => {
     const body = parseInput(resetBody, req.body);
     await deps.accounts.resetPassword(body.username, body.code, body.new_password);
     res.status(204).end();
   });
 
-  router.post('/change-password', auth, jsonOnly, async (req, res) => {
+  router.post('/change-password', auth, jsonOnly, throttles.user, async (req, res) => {
     const body = parseInput(changePasswordBody, req.body);
     await deps.accounts.changePassword(principalOf(res), body.old_password, body.new_password);
     res.status(204).end();
   });
 
-  router.post('/mfa/setup', authIfSent, jsonOnly, async (req, res) => {
+  router.post('/mfa/setup', authIfSent, jsonOnly, whenSignedOut(sameSite, throttles.address), async (req, res) => {
     const principal = signedIn(res.locals);
     let setup: TotpSetup;
     if (principal) {
@@ -116,7 +130,13 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     });
   });
 
-  router.post('/mfa/verify', authIfSent, jsonOnly, async (req, res) => {
+  router.post(
+    '/mfa/verify',
+    authIfSent,
+    jsonOnly,
+    whenSignedOut(sameSite, throttles.address, throttles.username),
+    whenSignedIn(throttles.user),
+    async (req, res) => {
     const principal = signedIn(res.locals);
     if (principal) {
       const body = parseInput(verifyBody, req.body);
@@ -129,7 +149,8 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       res,
       await deps.accounts.verifyTotpSetupChallenge(body.username, body.session, body.code, body.device_name),
     );
-  });
+    },
+  );
 
   return router;
 }

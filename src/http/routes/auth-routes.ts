@@ -3,7 +3,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Authenticator } from '../../auth/authenticator';
 import type { GroupScopes } from '../../auth/group-scopes';
 import { scopesOf } from '../../auth/principal';
 import type { SessionService } from '../../auth/session-service';
@@ -15,7 +14,8 @@ import {
   InvalidGrantError,
   UnsupportedGrantTypeError,
 } from '../../errors';
-import { principalOf, requireAuth } from '../auth-middleware';
+import { principalOf } from '../auth-middleware';
+import type { Throttles } from '../throttles';
 import { requireMediaType } from '../media-type';
 import { sendLoginResult, sendTokens } from '../token-response';
 import { parseInput } from '../validate';
@@ -54,11 +54,15 @@ export interface AuthRoutesDeps {
   /** Login, refresh, challenge and logout logic. */
   sessions: SessionService;
   /** Bearer verification for the protected routes. */
-  authenticator: Authenticator;
+  auth: RequestHandler;
+  /** Bearer verification for logout: admits an already logged-out session when a refresh token is sent. */
+  logoutAuth: RequestHandler;
+  /** The budgets of the routes that need no token. */
+  throttles: Throttles;
+  /** Refuses cross-site browser requests on the routes that need no token. */
+  sameSite: RequestHandler;
   /** The app client, to check client credentials sent to the token endpoint. */
   cognito: CognitoConfig;
-  /** Throttles password logins per (client IP, username). */
-  loginLimiter: RequestHandler;
   /** Scopes each Cognito group grants, for the token endpoint's `scope` answer. */
   groupScopes: GroupScopes;
 }
@@ -81,8 +85,13 @@ function checkClient(req: Request, form: z.infer<typeof tokenForm>, cognito: Cog
     const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new InvalidClientError('The Basic client credentials are malformed.');
-    clientId = decodeURIComponent(decoded.slice(0, colon));
-    clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+    try {
+      // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
+      clientId = decodeURIComponent(decoded.slice(0, colon));
+      clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+    } catch {
+      throw new InvalidClientError('The Basic client credentials are malformed.');
+    }
   }
   if (clientId && clientId !== cognito.clientId) throw new InvalidClientError('Unknown client.');
   if (clientSecret && !(cognito.clientSecret && safeEqual(clientSecret, cognito.clientSecret))) {
@@ -122,19 +131,19 @@ function toChallengeAnswer(body: z.infer<typeof challengeBody>): ChallengeAnswer
 /** Builds the /auth router. */
 export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = Router();
-  const auth = requireAuth(deps.authenticator);
+  const { auth, sameSite, throttles } = deps;
   const form = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 });
 
-  router.post('/login', jsonOnly, deps.loginLimiter, async (req, res) => {
+  router.post('/login', sameSite, jsonOnly, throttles.address, throttles.username, async (req, res) => {
     const body = parseInput(loginBody, req.body);
     sendLoginResult(res, await deps.sessions.login(body.username, body.password));
   });
 
   // Only the password grant is a login attempt; refreshes are not throttled by username.
   const limitPasswordGrant: RequestHandler = (req, res, next) =>
-    req.body?.grant_type === 'password' ? deps.loginLimiter(req, res, next) : next();
+    req.body?.grant_type === 'password' ? throttles.username(req, res, next) : next();
 
-  router.post('/token', formOnly, form, limitPasswordGrant, async (req, res) => {
+  router.post('/token', sameSite, formOnly, form, throttles.address, limitPasswordGrant, async (req, res) => {
     const params = parseInput(tokenForm, req.body);
     checkClient(req, params, deps.cognito);
     // Scopes come from the user's groups, not from the request: a client that asked for some hears what it got.
@@ -161,18 +170,18 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     send(result.tokens);
   });
 
-  router.post('/refresh', jsonOnly, async (req, res) => {
+  router.post('/refresh', sameSite, jsonOnly, throttles.address, async (req, res) => {
     const body = parseInput(refreshBody, req.body);
     sendTokens(res, await deps.sessions.refresh(body.refresh_token));
   });
 
   // Throttled like a login: an MFA code is a credential too.
-  router.post('/challenge', jsonOnly, deps.loginLimiter, async (req, res) => {
+  router.post('/challenge', sameSite, jsonOnly, throttles.address, throttles.username, async (req, res) => {
     const body = parseInput(challengeBody, req.body);
     sendLoginResult(res, await deps.sessions.respondToChallenge(toChallengeAnswer(body)));
   });
 
-  router.post('/logout', auth, jsonOnly, async (req, res) => {
+  router.post('/logout', deps.logoutAuth, jsonOnly, async (req, res) => {
     const body = parseInput(logoutBody, req.body);
     await deps.sessions.logout(principalOf(res), body.refresh_token);
     res.status(204).end();

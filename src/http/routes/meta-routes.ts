@@ -4,6 +4,7 @@ import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AccessTokenVerifier } from '../../auth/token-verifier';
 import type { SessionStore } from '../../sessions/session-store';
+import { publicBaseUrl } from '../public-url';
 
 /** The Swagger UI plugin that makes the dialog's Logout end the session on the server (plain browser script). */
 const SESSION_PLUGIN = path.join(__dirname, '../docs/session-plugin.js');
@@ -21,6 +22,8 @@ export interface MetaRoutesDeps {
   issuer: string;
   /** Every scope the API knows, for the metadata. */
   scopes: string[];
+  /** PUBLIC_URL: the only source of `resource` when set; undefined: derived from the request. */
+  publicUrl?: string;
   /** The OpenAPI document as served. */
   openapi: Record<string, unknown>;
   /** Swagger UI settings. */
@@ -55,7 +58,9 @@ export function metaRoutes(deps: MetaRoutesDeps): Router {
   });
 
   router.get('/.well-known/oauth-protected-resource', (req, res) => {
-    const resource = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    const resource = publicBaseUrl(req, deps.publicUrl);
+    // Derived from request headers, the answer differs per caller: no shared cache may keep it.
+    res.set('Cache-Control', deps.publicUrl ? 'public, max-age=3600' : 'no-store');
     res.json({
       resource,
       authorization_servers: [deps.issuer],
