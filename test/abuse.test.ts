@@ -1,0 +1,267 @@
+// Abuse from one address or with a stolen token: spraying, guessing oracles, cross-site lockout, a forged Host, slow
+// clients, and client bytes that once reached a 500.
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createHttpServer, SERVER_TIMEOUTS } from '../src/http/server';
+import { spawnService } from './support/service-process';
+import { login, stack, testEnv, TestFleet, users, type TestApp } from './support/stack';
+import { createUser } from './support/users';
+
+const fleet = new TestFleet();
+afterAll(() => fleet.close());
+
+/** A client address never used before in this run, sent as X-Forwarded-For (these instances trust one proxy hop). */
+let addresses = 0;
+const newAddress = () => {
+  addresses += 1;
+  return `10.77.${addresses >> 8}.${addresses & 255}`;
+};
+const budgets = (env: Record<string, string>) => fleet.instance({ env: { TRUST_PROXY: '1', ...env } });
+
+function expectTooMany(response: request.Response): void {
+  expect(response.status).toBe(429);
+  expect(response.body.error).toBe('too_many_requests');
+  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+}
+
+/** One call to each route that calls Cognito without a token, from `address`. */
+const unauthenticatedCalls: [string, (api: TestApp, address: string) => request.Test][] = [
+  ['POST /auth/login', (api, a) => request(api.app).post('/auth/login').set('X-Forwarded-For', a).send({ username: 'u', password: 'Pw-123456' })],
+  ['POST /auth/token', (api, a) => request(api.app).post('/auth/token').set('X-Forwarded-For', a).type('form').send('grant_type=password&username=u&password=p')],
+  ['POST /auth/refresh', (api, a) => request(api.app).post('/auth/refresh').set('X-Forwarded-For', a).send({ refresh_token: 'r' })],
+  ['POST /auth/challenge', (api, a) => request(api.app).post('/auth/challenge').set('X-Forwarded-For', a).send({ challenge: 'SOFTWARE_TOKEN_MFA', username: 'u', session: 's', code: '123456' })],
+  ['POST /auth/signup', (api, a) => request(api.app).post('/auth/signup').set('X-Forwarded-For', a).send({ username: 'u', password: 'Pw-123456', email: 'u@example.com' })],
+  ['POST /auth/confirm', (api, a) => request(api.app).post('/auth/confirm').set('X-Forwarded-For', a).send({ username: 'u', code: '123456' })],
+  ['POST /auth/resend-code', (api, a) => request(api.app).post('/auth/resend-code').set('X-Forwarded-For', a).send({ username: 'u' })],
+  ['POST /auth/forgot-password', (api, a) => request(api.app).post('/auth/forgot-password').set('X-Forwarded-For', a).send({ username: 'u' })],
+  ['POST /auth/reset-password', (api, a) => request(api.app).post('/auth/reset-password').set('X-Forwarded-For', a).send({ username: 'u', code: '123456', new_password: 'Pw-123456' })],
+  ['POST /auth/mfa/setup (no token)', (api, a) => request(api.app).post('/auth/mfa/setup').set('X-Forwarded-For', a).send({ username: 'u', session: 's' })],
+  ['POST /auth/mfa/verify (no token)', (api, a) => request(api.app).post('/auth/mfa/verify').set('X-Forwarded-For', a).send({ username: 'u', session: 's', code: '123456' })],
+];
+
+describe('password spraying: a budget per address across usernames (LOGIN_IP_RATE_LIMIT)', () => {
+  it('answers 429 once one address has tried its budget over many usernames', async () => {
+    const api = await budgets({ LOGIN_IP_RATE_LIMIT: '5', LOGIN_RATE_LIMIT: '100' });
+    const address = newAddress();
+    for (let i = 0; i < 5; i += 1) {
+      const response = await request(api.app)
+        .post('/auth/login')
+        .set('X-Forwarded-For', address)
+        .send({ username: `sprayed-${i}`, password: 'Summer-2026!' });
+      expect(response.status).toBe(401);
+    }
+    const sixth = await request(api.app).post('/auth/login').set('X-Forwarded-For', address).send(users.reader);
+    expectTooMany(sixth);
+    expect(sixth.body.error_description).toBe('Too many attempts from this address; try again later.');
+    // Another address keeps its own budget.
+    expect((await request(api.app).post('/auth/login').set('X-Forwarded-For', newAddress()).send(users.reader)).status).toBe(200);
+  });
+
+  it.each(unauthenticatedCalls)('%s counts in it, and is refused once it is spent', async (_name, call) => {
+    const api = await budgets({ LOGIN_IP_RATE_LIMIT: '2', LOGIN_RATE_LIMIT: '100' });
+    const address = newAddress();
+    for (let i = 0; i < 2; i += 1) expect((await call(api, address)).status).not.toBe(429);
+    expectTooMany(await call(api, address));
+  });
+});
+
+describe('guessing oracles with a stolen access token: a budget per user (LOGIN_RATE_LIMIT)', () => {
+  it('stops current-password guesses on /auth/change-password, even the right one, from any address', async () => {
+    const api = await budgets({ LOGIN_RATE_LIMIT: '3' });
+    const user = await createUser();
+    const { access_token: stolen } = await login(api.app, user);
+    for (let i = 0; i < 3; i += 1) {
+      const wrong = await request(api.app)
+        .post('/auth/change-password')
+        .set('X-Forwarded-For', newAddress())
+        .set('Authorization', `Bearer ${stolen}`)
+        .send({ old_password: `Wrong-guess-${i}`, new_password: 'Taken-over-1' });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.details).toEqual([{ path: 'old_password', message: 'is incorrect' }]);
+    }
+    const right = await request(api.app)
+      .post('/auth/change-password')
+      .set('X-Forwarded-For', newAddress())
+      .set('Authorization', `Bearer ${stolen}`)
+      .send({ old_password: user.password, new_password: 'Taken-over-1' });
+    expectTooMany(right);
+    expect(right.body.error_description).toBe('Too many attempts for this account; try again later.');
+  });
+
+  it('stops MFA code guesses on /auth/mfa/verify', async () => {
+    const api = await budgets({ LOGIN_RATE_LIMIT: '2' });
+    const user = await createUser();
+    const { access_token: token } = await login(api.app, user);
+    await request(api.app).post('/auth/mfa/setup').set('Authorization', `Bearer ${token}`).send({}).expect(200);
+    const guess = () => request(api.app).post('/auth/mfa/verify').set('X-Forwarded-For', newAddress()).set('Authorization', `Bearer ${token}`).send({ code: '000000' });
+    for (let i = 0; i < 2; i += 1) expect((await guess()).status).toBe(400);
+    expectTooMany(await guess());
+  });
+
+  it('counts sign-ups per (address, username) like logins: no endless user_exists probing', async () => {
+    const api = await budgets({ LOGIN_RATE_LIMIT: '3', LOGIN_IP_RATE_LIMIT: '100' });
+    const address = newAddress();
+    const account = { username: `probe-${randomUUID().slice(0, 8)}`, password: 'Pw-123456-x', email: 'probe@example.com' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await request(api.app).post('/auth/signup').set('X-Forwarded-For', address).send(account)).status);
+    expect(statuses).toEqual([201, 409, 409]);
+    expectTooMany(await request(api.app).post('/auth/signup').set('X-Forwarded-For', address).send(account));
+  });
+});
+
+describe('cross-site browser requests on routes that need no token', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await budgets({ LOGIN_RATE_LIMIT: '2', CORS_ORIGINS: 'https://app.example.com' });
+  });
+  const tokenForm = (address: string) =>
+    request(api.app).post('/auth/token').set('Host', 'api.test').set('X-Forwarded-For', address).type('form')
+      .send(`grant_type=password&username=${users.reader.username}&password=not-the-password`);
+
+  it('refuses a form posted from another site with 403, and does not count it against the victim\'s budget', async () => {
+    const victim = newAddress();
+    for (let i = 0; i < 5; i += 1) {
+      const forged = await tokenForm(victim).set('Origin', 'https://evil.example.net');
+      expect(forged.status).toBe(403);
+      expect(forged.body).toEqual({
+        error: 'cross_site_request',
+        error_description: 'Requests from pages on other sites are refused; this route takes no cross-site calls.',
+      });
+    }
+    // The victim's own two attempts are still there (then the budget of 2 is spent).
+    for (let i = 0; i < 2; i += 1) expect((await tokenForm(victim)).status).toBe(400);
+    expectTooMany(await tokenForm(victim));
+  });
+
+  it('refuses Sec-Fetch-Site: cross-site and Origin: null, on the JSON routes too', async () => {
+    const crossSite = await request(api.app).post('/auth/login').set('Sec-Fetch-Site', 'cross-site').send(users.reader);
+    expect(crossSite.status).toBe(403);
+    const opaque = await request(api.app).post('/auth/forgot-password').set('Origin', 'null').send({ username: 'x' });
+    expect(opaque.status).toBe(403);
+    expect(opaque.body.error).toBe('cross_site_request');
+  });
+
+  it('lets in curl (no Origin), the API\'s own pages, and the origins of CORS_ORIGINS', async () => {
+    expect((await request(api.app).post('/auth/login').set('X-Forwarded-For', newAddress()).send(users.reader)).status).toBe(200);
+    const own = await request(api.app)
+      .post('/auth/login')
+      .set('X-Forwarded-For', newAddress())
+      .set('Host', 'api.test')
+      .set('Origin', 'http://api.test')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send(users.reader);
+    expect(own.status).toBe(200);
+    const listed = await request(api.app)
+      .post('/auth/login')
+      .set('X-Forwarded-For', newAddress())
+      .set('Origin', 'https://app.example.com')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .send(users.reader);
+    expect(listed.status).toBe(200);
+    expect(listed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+  });
+});
+
+describe('the API\'s public URL', () => {
+  it('never reflects a forged Host when PUBLIC_URL is set, and lets the metadata be cached', async () => {
+    const api = await fleet.instance({ env: { PUBLIC_URL: 'https://api.example.com/' } });
+    const metadata = await request(api.app).get('/.well-known/oauth-protected-resource').set('Host', 'evil.example.com');
+    expect(metadata.status).toBe(200);
+    expect(metadata.body.resource).toBe('https://api.example.com');
+    expect(metadata.body.resource_documentation).toBe('https://api.example.com/docs');
+    expect(metadata.headers['cache-control']).toBe('public, max-age=3600');
+    const challenge = await request(api.app).get('/auth/me').set('Host', 'evil.example.com');
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers['www-authenticate']).toBe(
+      'Bearer realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"',
+    );
+  });
+
+  it('derives it from the request when PUBLIC_URL is unset, and then forbids shared caches', async () => {
+    const api = await fleet.instance();
+    const metadata = await request(api.app).get('/.well-known/oauth-protected-resource').set('Host', 'api.internal:8080');
+    expect(metadata.body.resource).toBe('http://api.internal:8080');
+    expect(metadata.headers['cache-control']).toBe('no-store');
+  });
+
+  it('warns at start-up in production when PUBLIC_URL is unset, naming the variable', async () => {
+    const service = await spawnService({ ...testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: fleet.prefix }), NODE_ENV: 'production', LOG_LEVEL: 'info' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const warning = service.output().split('\n').find((line) => line.includes('PUBLIC_URL'));
+      expect(JSON.parse(warning ?? '{}')).toMatchObject({ level: 40, msg: expect.stringContaining('PUBLIC_URL is not set') });
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  }, 20_000);
+});
+
+describe('client bytes that once got a 500', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await fleet.instance();
+  });
+
+  it('answers a gzip body that is not gzip with 400, and an unknown encoding with 415', async () => {
+    const broken = await request(api.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('{"username":"a","password":"b"}');
+    expect(broken.status).toBe(400);
+    expect(broken.body).toEqual({ error: 'invalid_request', error_description: 'The request could not be read.' });
+    const unknown = await request(api.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'x-squeeze')
+      .send('{}');
+    expect(unknown.status).toBe(415);
+    expect(unknown.body.error).toBe('invalid_request');
+  });
+
+  it('answers HTTP Basic client credentials with bad percent-encoding with 401 invalid_client', async () => {
+    const response = await request(api.app)
+      .post('/auth/token')
+      .set('Authorization', `Basic ${Buffer.from('%E0%A4%A:secret').toString('base64')}`)
+      .type('form')
+      .send('grant_type=password&username=a&password=b');
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: 'invalid_client', error_description: 'The Basic client credentials are malformed.' });
+    expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
+  });
+
+  it('answers a path that is not valid percent-encoding with 400', async () => {
+    const response = await request(api.app).get('/books/%E0%A4%A');
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The URL is not valid percent-encoding.' });
+  });
+});
+
+describe('slow clients', () => {
+  it('cuts off a client stalled in the middle of its body with 408, within the request timeout', async () => {
+    const api = await fleet.instance();
+    const server = createHttpServer(api.app, { requestMs: 1000, headersMs: 500, keepAliveMs: 500, checkIntervalMs: 100 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.write('POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (chunk) => (text += String(chunk)));
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('sets the production timeouts so that a stalled client is cut off within 30 s', () => {
+    expect(SERVER_TIMEOUTS.requestMs + SERVER_TIMEOUTS.checkIntervalMs).toBeLessThanOrEqual(30_000);
+    expect(SERVER_TIMEOUTS.headersMs).toBeLessThan(SERVER_TIMEOUTS.requestMs);
+  });
+});
