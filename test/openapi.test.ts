@@ -26,7 +26,7 @@ const operations = Object.entries(document.paths as Record<string, Record<string
 const CODES_BY_STATUS: Record<string, string[]> = {
   '400': ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_code'],
   '401': ['unauthorized', 'invalid_token', 'invalid_credentials', 'invalid_client'],
-  '403': ['insufficient_scope', 'user_not_confirmed', 'password_reset_required'],
+  '403': ['insufficient_scope', 'user_not_confirmed', 'password_reset_required', 'cross_site_request'],
   '404': ['not_found'],
   '409': ['user_exists'],
   '415': ['invalid_request'],
