@@ -80,6 +80,16 @@ async function authorizeWithPassword(page: Page, user: { username: string; passw
   return (await response.json()) as Tokens;
 }
 
+/** Opens the Authorize dialog if needed and authorizes the bearer scheme with a pasted `token`. */
+async function authorizeWithBearer(page: Page, token: string): Promise<Locator> {
+  if (!(await page.locator('.modal-ux').isVisible())) await page.locator('.auth-wrapper button.authorize').click();
+  const bearer = scheme(page, BEARER);
+  await bearer.locator('input').fill(token);
+  await bearer.locator('button[type="submit"]').click();
+  await bearer.locator('button', { hasText: 'Logout' }).waitFor();
+  return bearer;
+}
+
 /** Clicks a scheme's own Logout in the dialog and waits until the dialog shows the outcome for that scheme. */
 async function clickLogout(page: Page, title: string): Promise<string> {
   const container = scheme(page, title);
@@ -101,6 +111,12 @@ const LOGGED_OUT = {
   challenge: 'Bearer realm="api", error="invalid_token", error_description="The session of this token has logged out."',
 };
 const ENDED = 'Logged out: the session ended on the server, and this token no longer works.';
+
+/** The session of `tokens` ended for real: its access token gets 401 from outside, and Cognito refuses its refresh token. */
+async function expectSessionEnded(tokens: Tokens, username: string): Promise<void> {
+  expect(await meFromOutside(base, tokens.access_token)).toEqual(LOGGED_OUT);
+  await expect(cognitoTakesRefreshToken(tokens.refresh_token ?? 'none issued', username)).resolves.toBe(false);
+}
 
 /** Runs an operation with "Try it out" / "Execute"; returns the status Swagger UI shows once it shows this call's. */
 async function execute(page: Page, operationId: string, route: string, body?: string): Promise<string> {
@@ -189,8 +205,7 @@ describe('Swagger UI in Chromium', () => {
       await page.locator('.modal-ux').screenshot({ path: path.join(DOCS_DIR, 'swagger-logout.png') });
     }
 
-    expect(await meFromOutside(base, tokens.access_token)).toEqual(LOGGED_OUT);
-    await expect(cognitoTakesRefreshToken(tokens.refresh_token ?? '', users.editor.username)).resolves.toBe(false);
+    await expectSessionEnded(tokens, users.editor.username);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
@@ -231,8 +246,7 @@ describe('Swagger UI in Chromium', () => {
 
     await page.locator('.auth-wrapper button.authorize').click();
     expect(await clickLogout(page, HOSTED_UI)).toBe(ENDED);
-    expect(await meFromOutside(base, tokens.access_token)).toEqual(LOGGED_OUT);
-    await expect(cognitoTakesRefreshToken(tokens.refresh_token ?? 'none issued', users.editor.username)).resolves.toBe(false);
+    await expectSessionEnded(tokens, users.editor.username);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
@@ -241,10 +255,7 @@ describe('Swagger UI in Chromium', () => {
     const { page, errors } = await openDocs();
     const pasted = await login(api.app, users.reader);
     const kept = await authorizeWithPassword(page, users.editor);
-    const bearer = scheme(page, BEARER);
-    await bearer.locator('input').fill(pasted.access_token);
-    await bearer.locator('button[type="submit"]').click();
-    await bearer.locator('button', { hasText: 'Logout' }).waitFor();
+    await authorizeWithBearer(page, pasted.access_token);
 
     const [logout] = await Promise.all([
       page.waitForRequest((r) => new URL(r.url()).pathname === '/auth/logout'),
@@ -262,11 +273,7 @@ describe('Swagger UI in Chromium', () => {
   it('forgets a token the server already refuses (401) without an error', async () => {
     const { page, errors } = await openDocs();
     const pasted = await login(api.app, users.reader);
-    await page.locator('.auth-wrapper button.authorize').click();
-    const bearer = scheme(page, BEARER);
-    await bearer.locator('input').fill(pasted.access_token);
-    await bearer.locator('button[type="submit"]').click();
-    await bearer.locator('button', { hasText: 'Logout' }).waitFor();
+    const bearer = await authorizeWithBearer(page, pasted.access_token);
     await request(api.app).post('/auth/logout').set('Authorization', `Bearer ${pasted.access_token}`).expect(204);
     expect(await clickLogout(page, BEARER)).toBe('The server already refused this token; it is forgotten.');
     await bearer.locator('button', { hasText: 'Authorize' }).waitFor();
