@@ -24,7 +24,7 @@ export const SERVER_TIMEOUTS: ServerTimeouts = {
 
 /** Creates the server for `app` (not yet listening). */
 export function createHttpServer(app: Express, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Server {
-  const server = createServer(
+  return createServer(
     {
       requestTimeout: timeouts.requestMs,
       headersTimeout: timeouts.headersMs,
@@ -33,5 +33,4 @@ export function createHttpServer(app: Express, timeouts: ServerTimeouts = SERVER
     },
     app,
   );
-  return server;
 }

@@ -137,18 +137,18 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     whenSignedOut(sameSite, throttles.address, throttles.username),
     whenSignedIn(throttles.user),
     async (req, res) => {
-    const principal = signedIn(res.locals);
-    if (principal) {
-      const body = parseInput(verifyBody, req.body);
-      await deps.accounts.verifyTotp(principal, body.code, body.device_name);
-      res.status(204).end();
-      return;
-    }
-    const body = parseInput(verifyChallengeBody, req.body);
-    sendLoginResult(
-      res,
-      await deps.accounts.verifyTotpSetupChallenge(body.username, body.session, body.code, body.device_name),
-    );
+      const principal = signedIn(res.locals);
+      if (principal) {
+        const body = parseInput(verifyBody, req.body);
+        await deps.accounts.verifyTotp(principal, body.code, body.device_name);
+        res.status(204).end();
+        return;
+      }
+      const body = parseInput(verifyChallengeBody, req.body);
+      sendLoginResult(
+        res,
+        await deps.accounts.verifyTotpSetupChallenge(body.username, body.session, body.code, body.device_name),
+      );
     },
   );
 
