@@ -39,9 +39,13 @@ export function authTimeOf(claims: AccessTokenClaims): number {
   return claims.auth_time ?? claims.iat ?? 0;
 }
 
-/** The scopes a token grants: its `scope` claim plus the scopes its `cognito:groups` are mapped to. */
-export function scopesOf(claims: Pick<AccessTokenClaims, 'scope' | 'cognito:groups'>, groupScopes: GroupScopes): string[] {
-  const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
+/**
+ * The scopes a token grants: its `scope` claim plus the scopes its `cognito:groups` are mapped to. Takes the claims
+ * as unknown values and checks their types, so a token Cognito has just issued can be read without verifying it.
+ */
+export function scopesOf(claims: { scope?: unknown; 'cognito:groups'?: unknown }, groupScopes: GroupScopes): string[] {
+  const claimed = claims['cognito:groups'];
+  const groups = Array.isArray(claimed) ? claimed.filter((group): group is string => typeof group === 'string') : [];
   const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
   for (const scope of scopesOfGroups(groups, groupScopes)) scopes.add(scope);
   return [...scopes];

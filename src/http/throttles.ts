@@ -4,8 +4,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { Cluster, type Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import type { Principal } from '../auth/principal';
 import { TemporarilyUnavailableError, TooManyRequestsError } from '../errors';
+import { principalOf } from './auth-middleware';
 
 /** Options of the budgets. */
 export interface ThrottleOptions {
@@ -64,7 +64,7 @@ export function createThrottles(options: ThrottleOptions): Throttles {
     user: limiter(
       'user',
       options.limit,
-      (_req, res) => digest((res.locals.principal as Principal | undefined)?.sub ?? ''),
+      (_req, res) => digest(principalOf(res).sub),
       'Too many attempts for this account; try again later.',
     ),
   };

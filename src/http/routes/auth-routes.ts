@@ -104,15 +104,7 @@ function checkClient(req: Request, form: z.infer<typeof tokenForm>, cognito: Cog
  * from the requested ones. The token comes straight from Cognito: it is read here, not trusted as a credential.
  */
 function grantedScope(accessToken: string, groupScopes: GroupScopes): string {
-  const { payload } = decomposeUnverifiedJwt(accessToken);
-  const groups = payload['cognito:groups'];
-  return scopesOf(
-    {
-      scope: typeof payload.scope === 'string' ? payload.scope : undefined,
-      'cognito:groups': Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : undefined,
-    },
-    groupScopes,
-  ).join(' ');
+  return scopesOf(decomposeUnverifiedJwt(accessToken).payload, groupScopes).join(' ');
 }
 
 /** The service's answer from the route's snake_case body. */
