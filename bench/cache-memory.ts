@@ -2,8 +2,8 @@
 // The inner verifier is a stand-in that returns claims without checking a signature: this measures the cache's
 // memory only (signing a million real tokens would take a quarter of an hour and measure nothing more).
 import { randomUUID } from 'node:crypto';
-import type { AccessTokenClaims, AccessTokenVerifier } from '../src/auth/token-verifier';
-import { CachedTokenVerifier } from '../src/auth/verified-token-cache';
+import type { AccessTokenClaims, AccessTokenVerifier } from '../src/bearer/token-verifier';
+import { CachedTokenVerifier } from '../src/bearer/verified-token-cache';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);

@@ -1,24 +1,95 @@
-// Reads the environment, builds the real clients, listens; on SIGTERM finishes in-flight requests and closes Redis.
+// The one wiring point: builds clients, stores and services from the configuration; main() also listens and shuts down.
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { CognitoAccessTokenVerifier } from './auth/token-verifier';
-import { CachedTokenVerifier } from './auth/verified-token-cache';
-import { SdkCognitoAccounts } from './cognito/cognito-accounts';
-import { SdkCognitoAuth } from './cognito/cognito-auth';
-import { loadConfig } from './config/config';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { Express } from 'express';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Authenticator } from './bearer/authenticator';
+import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from './bearer/token-verifier';
+import { CachedTokenVerifier } from './bearer/verified-token-cache';
+import { BookStore } from './books/book-store';
+import { CognitoClient } from './cognito/cognito-client';
+import { SdkCognitoAccounts } from './cognito/sdk-accounts';
+import { SdkCognitoSignIn } from './cognito/sdk-sign-in';
+import { loadConfig, type Config } from './config/config';
+import type { DenylistStore } from './denylist/denylist-store';
+import { MemoryDenylistStore } from './denylist/memory-denylist-store';
+import { createRedisClient } from './denylist/redis-client';
+import { RedisDenylistStore } from './denylist/redis-denylist-store';
 import { ConfigError } from './errors';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { redisRateLimitStore } from './http/throttles';
 import { createLogger } from './logger';
-import { MemorySessionStore } from './sessions/memory-session-store';
-import { createRedisClient } from './sessions/redis-client';
-import { RedisSessionStore } from './sessions/redis-session-store';
+import { AccountService } from './signin/account-service';
+import type { CognitoAccounts, CognitoSignIn } from './signin/model';
+import { SignInService } from './signin/sign-in-service';
 
 const SHUTDOWN_GRACE_MS = 4000;
-const JWKS_RETRY_MS = 5000;
 
-function main(): void {
+/**
+ * Parts given instead of the ones built from the configuration. The service itself passes none; tests pass a
+ * Redis client they close themselves, and labelled fakes where a real part can't produce a case.
+ */
+export interface Parts {
+  /** A Redis client (server or Cluster); default: one built from `config.redis`, if any. */
+  redis?: Redis | Cluster;
+  /** The AWS SDK client every Cognito call goes through; default: one built from `config.cognito`. */
+  cognitoSdk?: CognitoIdentityProviderClient;
+  /** Cognito's sign-in calls; default: on the SDK. */
+  cognitoSignIn?: CognitoSignIn;
+  /** Cognito's account calls; default: on the SDK. */
+  cognitoAccounts?: CognitoAccounts;
+  /** Access token verification; default: aws-jwt-verify behind the verified-token cache. */
+  verifier?: AccessTokenVerifier;
+  /** The denylist; default: on Redis when there is one, else in this process. */
+  denylist?: DenylistStore;
+  /** The OpenAPI document; default: openapi.yaml. */
+  openapi?: Record<string, unknown>;
+}
+
+/** One instance of the service, built but not listening. */
+export interface Assembled {
+  /** The Express app. */
+  app: Express;
+  /** The Redis client, when there is one. */
+  redis?: Redis | Cluster;
+  /** The denylist the app reads. */
+  denylist: DenylistStore;
+  /** The verifier the app uses. */
+  verifier: AccessTokenVerifier;
+  /** The aws-jwt-verify verifier under the cache, whose signing keys start-up loads. */
+  keys: CognitoAccessTokenVerifier;
+}
+
+/** Builds every client, store and service of one instance, and the app over them. */
+export function assemble(config: Config, logger: Logger, parts: Parts = {}): Assembled {
+  const redis = parts.redis ?? (config.redis ? createRedisClient(config.redis) : undefined);
+  const denylist =
+    parts.denylist ?? (redis ? new RedisDenylistStore(redis, { keyPrefix: config.keyPrefix }) : new MemoryDenylistStore());
+  const keys = new CognitoAccessTokenVerifier(config.cognito);
+  const verifier = parts.verifier ?? new CachedTokenVerifier(keys, { maxEntries: config.tokenCacheSize });
+  const cognito = new CognitoClient(config.cognito, { sdk: parts.cognitoSdk });
+  const signIn = new SignInService(parts.cognitoSignIn ?? new SdkCognitoSignIn(cognito), denylist, logger, {
+    sessionTtlSeconds: config.sessionTtlSeconds,
+  });
+  const app = createApp({
+    config,
+    logger,
+    authenticator: new Authenticator(verifier, denylist, config.groupScopes),
+    signIn,
+    accounts: new AccountService(parts.cognitoAccounts ?? new SdkCognitoAccounts(cognito), signIn, logger),
+    books: new BookStore(),
+    readiness: { denylist, verifier },
+    rateLimitStore: redis ? (name) => redisRateLimitStore(redis, config.keyPrefix, name) : undefined,
+    openapi: parts.openapi,
+  });
+  return { app, redis, denylist, verifier, keys };
+}
+
+/** Reads the environment, listens; on SIGTERM finishes in-flight requests and closes Redis. */
+export function main(): void {
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
@@ -31,38 +102,13 @@ function main(): void {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const redis = config.redis ? createRedisClient(config.redis) : undefined;
+  const { app, redis, keys } = assemble(config, logger);
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
-
-  const verifier = new CachedTokenVerifier(new CognitoAccessTokenVerifier(config.cognito), {
-    maxEntries: config.tokenCacheSize,
-  });
-  const app = createApp({
-    config,
-    logger,
-    cognito: new SdkCognitoAuth(config.cognito),
-    accounts: new SdkCognitoAccounts(config.cognito),
-    verifier,
-    sessions: redis ? new RedisSessionStore(redis, { keyPrefix: config.keyPrefix }) : new MemorySessionStore(),
-    rateLimitStore: redis ? (name) => redisRateLimitStore(redis, config.keyPrefix, name) : undefined,
-  });
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
-
-  // Load the signing keys now, and keep trying in the background until they load: until then, 503s.
-  const loadKeys = (): void => {
-    verifier.loadKeys().then(
-      () => logger.info('signing keys loaded'),
-      (err: unknown) => {
-        logger.warn({ err: { message: (err as Error).message } }, 'signing keys not loaded yet; retrying');
-        setTimeout(loadKeys, JWKS_RETRY_MS).unref();
-      },
-    );
-  };
-  loadKeys();
-
   if (config.production && !config.server.publicUrl) {
     logger.warn('PUBLIC_URL is not set: the metadata URL in 401 challenges and /.well-known/oauth-protected-resource is taken from each request\'s Host header');
   }
+  keys.keepLoadingKeys(logger);
 
   const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {
     logger.info({ port: config.server.port, host: config.server.host }, 'listening');
@@ -86,4 +132,4 @@ function main(): void {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+if (require.main === module) main();

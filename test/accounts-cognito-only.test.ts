@@ -1,9 +1,7 @@
 // Account cases only Amazon Cognito produces (cognito-local can't): each answered by a labelled fake on the wire.
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { SdkCognitoAccounts } from '../src/cognito/cognito-accounts';
-import { SdkCognitoAuth } from '../src/cognito/cognito-auth';
-import { computeSecretHash } from '../src/cognito/cognito-caller';
+import { computeSecretHash } from '../src/cognito/cognito-client';
 import { fakeCognito, type CannedAnswer } from './support/fake-cognito';
 import { stack, TestFleet } from './support/stack';
 import { mintAccessToken } from './support/tokens';
@@ -17,11 +15,7 @@ const cognitoError = (type: string, message: string, status = 400): CannedAnswer
 /** An instance whose Cognito calls named in `answers` get the fake's answers; the rest reach cognito-local. */
 async function instanceWith(answers: Parameters<typeof fakeCognito>[0]) {
   const fake = fakeCognito(answers);
-  const config = (await fleet.instance()).config.cognito;
-  const api = await fleet.instance({
-    cognito: new SdkCognitoAuth(config, fake.client),
-    accounts: new SdkCognitoAccounts(config, fake.client),
-  });
+  const api = await fleet.instance({ cognitoSdk: fake.client });
   return { ...api, calls: fake.calls };
 }
 

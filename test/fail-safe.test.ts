@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { expectUnavailable } from './support/assertions';
-import { CognitoAccessTokenVerifier } from '../src/auth/token-verifier';
+import { TimeoutFetcher } from '../src/bearer/jwks-fetcher';
+import { CognitoAccessTokenVerifier } from '../src/bearer/token-verifier';
 import { loadConfig } from '../src/config/config';
 import { startHungServer } from './support/hung-server';
 import { cognitoTakesRefreshToken } from './support/cognito-direct';
@@ -186,10 +187,11 @@ describe('Cognito hung (accepts connections, never answers)', () => {
 describe('JWKS', () => {
   it('fetches the JWKS at most once per 10 s for a flood of unknown kids', async () => {
     const config = loadConfig(testEnv()).cognito;
-    const verifier = new CognitoAccessTokenVerifier(config);
+    const fetcher = new TimeoutFetcher();
+    const verifier = new CognitoAccessTokenVerifier(config, { fetcher });
     const api = await fleet.instance({ verifier });
     await verifier.loadKeys();
-    expect(verifier.fetcher.fetches).toBe(1);
+    expect(fetcher.fetches).toBe(1);
 
     const responses = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
@@ -200,7 +202,7 @@ describe('JWKS', () => {
       expect(response.status).toBe(401);
       expect(response.body.error_description).toBe('The token was signed with an unknown key.');
     }
-    expect(verifier.fetcher.fetches).toBe(2);
+    expect(fetcher.fetches).toBe(2);
     expect((await me(api, mintAccessToken(stack.issuer, stack.clientId))).status).toBe(200);
   });
 

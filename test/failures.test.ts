@@ -2,9 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { expectUnavailable } from './support/assertions';
-import { CognitoAccessTokenVerifier } from '../src/auth/token-verifier';
-import { SdkCognitoAuth, type CognitoAuth } from '../src/cognito/cognito-auth';
-import { mapCognitoError } from '../src/cognito/cognito-errors';
+import { CognitoAccessTokenVerifier } from '../src/bearer/token-verifier';
+import { CognitoClient } from '../src/cognito/cognito-client';
+import { SdkCognitoSignIn } from '../src/cognito/sdk-sign-in';
+import type { CognitoSignIn } from '../src/signin/model';
+import { fakeCognito } from './support/fake-cognito';
 import { loadConfig } from '../src/config/config';
 import { freePort } from '../src/dev/local-cognito';
 import { stack, testEnv, TestFleet, users } from './support/stack';
@@ -58,15 +60,11 @@ describe('Cognito unreachable', () => {
   });
 
   it('answers Cognito throttling with 429 and Retry-After', async () => {
-    // Fake: cognito-local never throttles, so this CognitoAuth throws what the SDK throws for a throttled call.
-    const throttled = { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 400 } };
-    const real = new SdkCognitoAuth(loadConfig(testEnv()).cognito);
-    const cognito: CognitoAuth = Object.assign(Object.create(real) as CognitoAuth, {
-      login: async () => {
-        throw mapCognitoError('login', throttled);
-      },
+    // Fake: cognito-local never throttles, so InitiateAuth gets Amazon Cognito's throttling answer on the wire.
+    const fake = fakeCognito({
+      InitiateAuth: { status: 400, body: { __type: 'TooManyRequestsException', message: 'Rate exceeded' } },
     });
-    const api = await fleet.instance({ cognito });
+    const api = await fleet.instance({ cognitoSdk: fake.client });
     const response = await request(api.app).post('/auth/login').send(users.reader);
     expect(response.status).toBe(429);
     expect(response.body.error).toBe('too_many_requests');
@@ -135,14 +133,14 @@ describe('login rate limit', () => {
 
 describe('unexpected failures', () => {
   it('answers a bug with 500 server_error and a plain message, no stack or internals', async () => {
-    // Fake: a real part can't produce an internal bug on demand, so this CognitoAuth throws a plain Error.
-    const real = new SdkCognitoAuth(loadConfig(testEnv()).cognito);
-    const cognito: CognitoAuth = Object.assign(Object.create(real) as CognitoAuth, {
+    // Fake: a real part can't produce an internal bug on demand, so this CognitoSignIn throws a plain Error.
+    const real = new SdkCognitoSignIn(new CognitoClient(loadConfig(testEnv()).cognito));
+    const cognitoSignIn: CognitoSignIn = Object.assign(Object.create(real) as CognitoSignIn, {
       login: async () => {
         throw new Error('secret internal detail at /srv/app.js:12');
       },
     });
-    const api = await fleet.instance({ cognito });
+    const api = await fleet.instance({ cognitoSignIn });
     const response = await request(api.app).post('/auth/login').send(users.reader);
     expect(response.status).toBe(500);
     expect(response.body).toEqual({ error: 'server_error', error_description: 'The service failed to handle this request.' });

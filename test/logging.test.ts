@@ -1,7 +1,7 @@
 // Request logs: one line per request with a request id, and no password, token or secret in them.
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { computeSecretHash } from '../src/cognito/cognito-caller';
+import { computeSecretHash } from '../src/cognito/cognito-client';
 import { createLogger } from '../src/logger';
 import { stack, TestFleet, users } from './support/stack';
 

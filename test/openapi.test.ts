@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CHALLENGE_NAMES } from '../src/cognito/cognito-auth';
+import { CHALLENGE_NAMES } from '../src/signin/model';
 import { loadOpenApiDocument, withIntro } from '../src/http/openapi-document';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -1,6 +1,6 @@
 // The Pre Token Generation trigger: scopes from groups inside the access token, which the API then honours alone.
 import request from 'supertest';
-import { parseGroupScopes } from '../src/auth/group-scopes';
+import { parseGroupScopes } from '../src/config/group-scopes';
 import {
   createPreTokenGenerationHandler,
   type PreTokenGenerationEvent,

@@ -2,8 +2,8 @@
 // and one master killed (its users get 503 quickly, the others keep working, nothing is let through).
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { RedisSessionStore } from '../src/sessions/redis-session-store';
-import { isRevoked, refreshTokenId } from '../src/sessions/session-store';
+import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
+import { isRevoked, refreshTokenId } from '../src/denylist/denylist-store';
 import { startRedisCluster, type TestCluster } from './support/redis-cluster';
 import { login, stack, TestFleet, users, type TestApp } from './support/stack';
 import { createUser } from './support/users';
@@ -40,7 +40,7 @@ function subsOnEveryMaster(): string[] {
 
 describe('the store on Redis Cluster', () => {
   it('keeps sessions, cut-offs and refresh records for users on every master, each key with a TTL', async () => {
-    const store = new RedisSessionStore(a.redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(a.redis, { keyPrefix: fleet.prefix });
     for (const sub of subsOnEveryMaster()) {
       await store.revokeSession(sub, 's1', 600);
       await store.revokeAllUpTo(sub, 1000, 900);

@@ -1,9 +1,9 @@
-// The SessionStore contract, run against the Redis store on a real Redis and against the in-process store.
+// The DenylistStore contract, run against the Redis store on a real Redis and against the in-process store.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { MemorySessionStore } from '../src/sessions/memory-session-store';
-import { RedisSessionStore } from '../src/sessions/redis-session-store';
-import { isRevoked, refreshTokenId, type SessionStore } from '../src/sessions/session-store';
+import { MemoryDenylistStore } from '../src/denylist/memory-denylist-store';
+import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
+import { isRevoked, refreshTokenId, type DenylistStore } from '../src/denylist/denylist-store';
 import { TestFleet } from './support/stack';
 
 const fleet = new TestFleet();
@@ -19,9 +19,9 @@ function manualClock(): { now: () => number; advance: (seconds: number) => void 
   return { now: () => t, advance: (seconds) => (t += seconds * 1000) };
 }
 
-const stores: [string, (now: () => number) => SessionStore][] = [
-  ['RedisSessionStore', (now) => new RedisSessionStore(redis, { keyPrefix: fleet.prefix, now })],
-  ['MemorySessionStore', (now) => new MemorySessionStore(now)],
+const stores: [string, (now: () => number) => DenylistStore][] = [
+  ['RedisDenylistStore', (now) => new RedisDenylistStore(redis, { keyPrefix: fleet.prefix, now })],
+  ['MemoryDenylistStore', (now) => new MemoryDenylistStore(now)],
 ];
 
 describe.each(stores)('%s', (_name, makeStore) => {
@@ -102,9 +102,9 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 });
 
-describe('RedisSessionStore keys', () => {
+describe('RedisDenylistStore keys', () => {
   it('keeps one hash per user whose TTL follows its longest-living entry', async () => {
-    const store = new RedisSessionStore(redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
     const sub = randomUUID();
     await store.revokeSession(sub, 'short', 100);
     await store.revokeAllUpTo(sub, 5, 500);
@@ -118,7 +118,7 @@ describe('RedisSessionStore keys', () => {
 
   it('drops expired fields when it writes, so a user\'s hash does not grow without bound', async () => {
     const clock = manualClock();
-    const store = new RedisSessionStore(redis, { keyPrefix: fleet.prefix, now: clock.now });
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix, now: clock.now });
     const sub = randomUUID();
     for (let i = 0; i < 20; i += 1) await store.revokeSession(sub, `old-${i}`, 10);
     clock.advance(11);
@@ -127,7 +127,7 @@ describe('RedisSessionStore keys', () => {
   });
 
   it('gives each refresh token record a TTL and never stores the token itself', async () => {
-    const store = new RedisSessionStore(redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
     const token = `refresh-${randomUUID()}`;
     await store.rememberRefreshToken(refreshTokenId(token), { username: 'u', sub: 's', sessionId: 'x', authTime: 1 }, 300);
     const keys = await redis.keys(`${fleet.prefix}refresh:*`);

@@ -1,6 +1,6 @@
 // The verified-token cache: a warm token skips verification, failures are never cached, entries end with the token.
-import { CognitoAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier } from '../src/auth/token-verifier';
-import { CachedTokenVerifier } from '../src/auth/verified-token-cache';
+import { CognitoAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier } from '../src/bearer/token-verifier';
+import { CachedTokenVerifier } from '../src/bearer/verified-token-cache';
 import { loadConfig } from '../src/config/config';
 import { InvalidTokenError } from '../src/errors';
 import { stack, testEnv } from './support/stack';

@@ -1,12 +1,11 @@
-// Turns Cognito's errors into the contract's: the same Cognito error means different things per call.
+// Turns Amazon Cognito's errors into the service's domain errors: per call where the meaning depends on the call.
 import {
-  HttpError,
   InvalidCodeError,
-  InvalidCredentialsError,
   InvalidGrantError,
   InvalidRequestError,
   PasswordResetRequiredError,
   ServerError,
+  ServiceError,
   TemporarilyUnavailableError,
   TooManyRequestsError,
   UnsupportedByCognitoError,
@@ -14,136 +13,90 @@ import {
   UserNotConfirmedError,
 } from '../errors';
 
-/** Which call failed. */
-export type Operation =
-  | 'login'
-  | 'refresh'
-  | 'challenge'
-  | 'revoke'
-  | 'signout'
-  | 'signup'
-  | 'confirm'
-  | 'resend'
-  | 'forgot'
-  | 'reset'
-  | 'change-password'
-  /** AssociateSoftwareToken / VerifySoftwareToken / SetUserMFAPreference with the user's access token. */
-  | 'mfa'
-  /** AssociateSoftwareToken / VerifySoftwareToken with the session of an MFA_SETUP challenge. */
-  | 'mfa-setup-session';
-
-interface SdkErrorShape {
+/** What the service reads of an SDK error. */
+export interface CognitoErrorShape {
+  /** The exception name, e.g. `NotAuthorizedException`. */
   name?: string;
+  /** Cognito's message. */
   message?: string;
   $metadata?: { httpStatusCode?: number };
   $response?: { statusCode?: number };
 }
 
-/** The field a new password is sent in, per call. */
-const NEW_PASSWORD_FIELD: Partial<Record<Operation, string>> = {
-  signup: 'password',
-  challenge: 'new_password',
-  reset: 'new_password',
-  'change-password': 'new_password',
-};
+/** The domain error a call makes of one Cognito exception. */
+export type ToDomainError = (err: unknown, message: string | undefined) => ServiceError;
 
-/** cognito-local's message when ChangePassword gets a wrong previous password (Cognito says NotAuthorized). */
-const COGNITO_LOCAL_WRONG_PASSWORD = 'Invalid password';
+/** What a call makes of the exceptions whose meaning depends on the call, by exception name. */
+export type CallErrors = Partial<Record<string, ToDomainError>>;
 
-const wrongCurrentPassword = (cause: unknown) =>
-  new InvalidRequestError('The current password is incorrect.', [{ path: 'old_password', message: 'is incorrect' }], {
-    cause,
-  });
-
-/** NotAuthorizedException / UserNotFoundException: whose credential was refused depends on the call. */
-function notAuthorized(operation: Operation, err: unknown): HttpError {
-  switch (operation) {
-    case 'login':
-      return new InvalidCredentialsError({ cause: err });
-    case 'challenge':
-      return new InvalidGrantError('The challenge session is invalid or expired.', { cause: err });
-    case 'mfa-setup-session':
-      return new InvalidGrantError('The MFA setup session is invalid or expired.', { cause: err });
-    // Unknown user, already confirmed, wrong code: one answer, so the code routes tell no one which accounts exist.
-    case 'confirm':
-    case 'reset':
-      return new InvalidCodeError('The code is wrong or has expired.', { cause: err });
-    case 'change-password':
-      return wrongCurrentPassword(err);
-    case 'mfa':
-      return new InvalidGrantError('Cognito no longer accepts this access token; sign in again.', { cause: err });
-    default:
-      return new InvalidGrantError('The refresh token is invalid, expired or revoked.', { cause: err });
-  }
+/** Maps the same exception names to one domain error. */
+export function sameError(names: readonly string[], toError: ToDomainError): CallErrors {
+  return Object.fromEntries(names.map((name) => [name, toError]));
 }
 
-/** InvalidPasswordException: a password-policy violation, except where cognito-local uses it for a wrong password. */
-function invalidPassword(operation: Operation, err: unknown, message: string | undefined): HttpError {
-  if (operation === 'login') return new InvalidCredentialsError({ cause: err });
-  if (operation === 'change-password' && message === COGNITO_LOCAL_WRONG_PASSWORD) return wrongCurrentPassword(err);
-  const text = message ?? 'The password does not meet the password policy.';
-  return new InvalidRequestError(text, [{ path: NEW_PASSWORD_FIELD[operation] ?? 'password', message: text }], {
-    cause: err,
-  });
+/** A refused credential of the call: NotAuthorized, and UserNotFound (the pool may be set to reveal it). */
+export const REFUSED = ['NotAuthorizedException', 'UserNotFoundException'] as const;
+
+/** InvalidPasswordException: the password policy refused the new password sent in `field`. */
+export function passwordPolicy(field: string): ToDomainError {
+  return (err, message) => {
+    const text = message ?? 'The password does not meet the password policy.';
+    return new InvalidRequestError(text, { details: [{ path: field, message: text }], cause: err });
+  };
 }
 
-/** Turns an SDK error into the contract's error for that operation. */
-export function mapCognitoError(operation: Operation, err: unknown): HttpError {
-  if (err instanceof HttpError) return err;
-  const e = (err ?? {}) as SdkErrorShape;
-  const name = e.name ?? '';
-  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+const retryLater = { retryAfterSeconds: 5 };
 
+/** What an exception means whatever the call. */
+function commonError(name: string, message: string | undefined, status: number | undefined, cause: unknown): ServiceError {
   switch (name) {
-    case 'NotAuthorizedException':
-    case 'UserNotFoundException':
-      return notAuthorized(operation, err);
-    case 'InvalidPasswordException':
-      return invalidPassword(operation, err, e.message);
     case 'UsernameExistsException':
     case 'AliasExistsException':
-      return new UserExistsError('An account with this username or email already exists.', { cause: err });
+      return new UserExistsError('An account with this username or email already exists.', { cause });
     case 'CodeMismatchException':
     case 'ExpiredCodeException':
     case 'EnableSoftwareTokenMFAException':
-      return new InvalidCodeError('The code is wrong or has expired.', { cause: err });
+      return new InvalidCodeError('The code is wrong or has expired.', { cause });
     case 'SoftwareTokenMFANotFoundException':
-      return new InvalidRequestError('No authenticator app is set up: call POST /auth/mfa/setup first.', undefined, {
-        cause: err,
-      });
+      return new InvalidRequestError('No authenticator app is set up: call POST /auth/mfa/setup first.', { cause });
     case 'UserLambdaValidationException':
       // The pool's own trigger (e.g. PreSignUp) refused the request; its message is written for the user.
-      return new InvalidRequestError(e.message ?? 'The request was refused by the user pool.', undefined, { cause: err });
+      return new InvalidRequestError(message ?? 'The request was refused by the user pool.', { cause });
     case 'UserNotConfirmedException':
-      return new UserNotConfirmedError('The account is not confirmed yet.', { cause: err });
+      return new UserNotConfirmedError('The account is not confirmed yet.', { cause });
     case 'PasswordResetRequiredException':
-      return new PasswordResetRequiredError('The password must be reset before signing in.', { cause: err });
+      return new PasswordResetRequiredError('The password must be reset before signing in.', { cause });
+    case 'InvalidPasswordException':
+      return passwordPolicy('password')(cause, message);
     case 'TooManyRequestsException':
     case 'LimitExceededException':
     case 'TooManyFailedAttemptsException':
-      return new TooManyRequestsError('Cognito is throttling these requests; try again shortly.', 5, { cause: err });
+      return new TooManyRequestsError('Cognito is throttling these requests; try again shortly.', { ...retryLater, cause });
     case 'CodeDeliveryFailureException':
-      return new TemporarilyUnavailableError('Cognito could not deliver the code now.', 5, { cause: err });
+      return new TemporarilyUnavailableError('Cognito could not deliver the code now.', { ...retryLater, cause });
     case 'UnsupportedOperationException':
     case 'UnsupportedTokenTypeException':
-      return new UnsupportedByCognitoError(`Cognito does not support this operation: ${name}.`, { cause: err });
+      return new UnsupportedByCognitoError(`Cognito does not support this operation: ${name}.`, { cause });
+    case 'NotAuthorizedException':
+    case 'UserNotFoundException':
+      return new InvalidGrantError('Cognito did not accept the credential of this request.', { cause });
     case 'InvalidParameterException':
-      if (operation === 'signup') {
-        return new InvalidRequestError(e.message ?? 'Cognito refused the sign-up.', undefined, { cause: err });
-      }
-      if (operation === 'mfa-setup-session') return notAuthorized(operation, err);
-      break;
-  }
-  if (name.startsWith('CognitoLocal') || (e.message ?? '').includes('unsupported feature')) {
-    return new UnsupportedByCognitoError('The Cognito endpoint (cognito-local) does not implement this call.', {
-      cause: err,
-    });
-  }
-  if (name === 'InvalidParameterException' || name === 'ResourceNotFoundException') {
-    return new ServerError(`Cognito refused the request (${name}); check the app client settings.`, { cause: err });
+    case 'ResourceNotFoundException':
+      return new ServerError(`Cognito refused the request (${name}); check the app client settings.`, { cause });
   }
   if (status === undefined || status >= 500) {
-    return new TemporarilyUnavailableError('Cognito is not answering.', 5, { cause: err });
+    return new TemporarilyUnavailableError('Cognito is not answering.', { ...retryLater, cause });
   }
-  return new ServerError(`Unexpected Cognito error (${name || status}).`, { cause: err });
+  return new ServerError(`Unexpected Cognito error (${name || status}).`, { cause });
+}
+
+/** The domain error of a failed call: the call's own meaning first, else the common one. */
+export function toServiceError(err: unknown, callErrors: CallErrors): ServiceError {
+  if (err instanceof ServiceError) return err;
+  const e = (err ?? {}) as CognitoErrorShape;
+  const name = e.name ?? '';
+  return (
+    callErrors[name]?.(err, e.message) ??
+    commonError(name, e.message, e.$metadata?.httpStatusCode ?? e.$response?.statusCode, err)
+  );
 }

@@ -1,6 +1,6 @@
 // Parses the environment once, by a schema, into the typed configuration the rest of the service takes.
 import { z } from 'zod';
-import { groupScopesSchema, type GroupScopes } from '../auth/group-scopes';
+import { groupScopesText, type GroupScopes } from './group-scopes';
 import { ConfigError } from '../errors';
 
 /** Where a Redis server or cluster is, and how the service names its keys. */
@@ -41,7 +41,7 @@ export interface CognitoConfig {
 
 /** The whole configuration of one service instance. */
 export interface Config {
-  /** True when NODE_ENV is `production`. */
+  /** True when NODE_ENV is `production`: start-up then warns about settings a deployment should make. */
   production: boolean;
   /** Listening and HTTP behaviour. */
   server: {
@@ -98,6 +98,9 @@ const commaList = optionalText.transform((value) =>
     : [],
 );
 
+/** A boolean setting, `true` or `false` (false when unset). */
+const flag = z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }).default(false);
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const httpUrl = optionalText.refine(
@@ -140,21 +143,10 @@ const envSchema = z
       'must be host:port,host:port',
     ),
     REDIS_PASSWORD: optionalText,
-    REDIS_TLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+    REDIS_TLS: flag,
     REDIS_KEY_PREFIX: z.string().default('auth:'),
     SESSION_TTL_SECONDS: positiveInt(2_592_000),
-    GROUP_SCOPES: z
-      .string()
-      .default('{}')
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-          return z.NEVER;
-        }
-      })
-      .pipe(groupScopesSchema),
+    GROUP_SCOPES: groupScopesText,
     CORS_ORIGINS: commaList,
     PUBLIC_URL: httpUrl.refine((value) => value === undefined || !/[?#]/.test(value), 'must have no query or fragment'),
     LOGIN_RATE_LIMIT: positiveInt(10),
@@ -163,7 +155,7 @@ const envSchema = z
     TRUST_PROXY: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
-    DOCS_PERSIST_AUTHORIZATION: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+    DOCS_PERSIST_AUTHORIZATION: flag,
     DOCS_INTRO: optionalText.refine((value) => value === undefined || value.length <= 2000, 'must be at most 2000 characters'),
   })
   .superRefine((env, ctx) => {
@@ -217,7 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const awsIssuer = !endpoint && !e.COGNITO_ISSUER && !e.COGNITO_JWKS_URI;
 
   let redis: RedisConfig | undefined;
-  const redisAuth = { password: e.REDIS_PASSWORD, tls: e.REDIS_TLS === 'true' || Boolean(e.REDIS_URL?.startsWith('rediss://')) };
+  const redisAuth = { password: e.REDIS_PASSWORD, tls: e.REDIS_TLS || Boolean(e.REDIS_URL?.startsWith('rediss://')) };
   if (e.REDIS_CLUSTER_NODES.length > 0) {
     redis = {
       clusterNodes: e.REDIS_CLUSTER_NODES.map((node) => {
@@ -261,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
     },
     logLevel: e.LOG_LEVEL,
-    docsPersistAuthorization: e.DOCS_PERSIST_AUTHORIZATION === 'true',
+    docsPersistAuthorization: e.DOCS_PERSIST_AUTHORIZATION,
     docsIntro: e.DOCS_INTRO,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
   };

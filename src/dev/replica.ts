@@ -11,4 +11,5 @@ process.loadEnvFile(file);
 process.env.PORT = process.env.REPLICA_PORT ?? '3001';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 if (!process.env.REDIS_URL) process.stderr.write('No Redis: this instance will not see logouts made on the other.\n');
-require('../main');
+// Required, not imported: the environment above must be in place before the service's modules load.
+(require('../main') as typeof import('../main')).main();

@@ -1,18 +1,14 @@
-// Builds the Express app from its dependencies: no global state, nothing listens here.
+// Builds the Express app over ready services: no global state, nothing constructed or listening here.
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { AccountService } from '../auth/account-service';
-import { Authenticator } from '../auth/authenticator';
-import { SessionService } from '../auth/session-service';
-import type { AccessTokenVerifier } from '../auth/token-verifier';
-import { BookStore } from '../books/book-store';
-import type { CognitoAccounts } from '../cognito/cognito-accounts';
-import type { CognitoAuth } from '../cognito/cognito-auth';
+import type { Authenticator } from '../bearer/authenticator';
+import type { BookStore } from '../books/book-store';
 import type { Config } from '../config/config';
-import type { SessionStore } from '../sessions/session-store';
+import type { AccountService } from '../signin/account-service';
+import type { SignInService } from '../signin/sign-in-service';
 import { requireAuth } from './auth-middleware';
 import { errorHandler, notFound } from './error-handler';
 import { createThrottles } from './throttles';
@@ -22,26 +18,27 @@ import { accountRoutes } from './routes/account-routes';
 import { authRoutes } from './routes/auth-routes';
 import { bookRoutes } from './routes/book-routes';
 import { loadOpenApiDocument, withHostedUi, withIntro } from './openapi-document';
-import { metaRoutes } from './routes/meta-routes';
+import { metaRoutes, type Readiness } from './routes/meta-routes';
+import { tokenEndpoint } from './routes/token-endpoint';
 
-/** Everything the app needs; main.ts builds the real ones, tests may swap one for a labelled fake. */
+/** Everything the app needs, built by main.ts's assemble(). */
 export interface AppDeps {
   /** Parsed configuration. */
   config: Config;
-  /** Cognito's sign-in calls. */
-  cognito: CognitoAuth;
-  /** Cognito's account calls. */
-  accounts: CognitoAccounts;
-  /** Access token verification. */
-  verifier: AccessTokenVerifier;
-  /** Denylist and refresh token records. */
-  sessions: SessionStore;
-  /** Where the budget `name` keeps its counts; in-process when absent. */
-  rateLimitStore?: (name: string) => Store;
   /** Logger. */
   logger: Logger;
-  /** Options of the session service (clock, sleep) for tests. */
-  clock?: { now?: () => number; sleep?: (ms: number) => Promise<void> };
+  /** Bearer token to Principal, denylist included. */
+  authenticator: Authenticator;
+  /** Login, challenges, refresh and logout. */
+  signIn: SignInService;
+  /** The account lifecycle. */
+  accounts: AccountService;
+  /** The example resource's storage. */
+  books: BookStore;
+  /** What /readyz checks. */
+  readiness: Readiness;
+  /** Where the budget `name` keeps its counts; in-process when absent. */
+  rateLimitStore?: (name: string) => Store;
   /** The OpenAPI document; read from openapi.yaml when absent. */
   openapi?: Record<string, unknown>;
 }
@@ -76,11 +73,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(express.json({ limit: '10kb' }));
 
-  const authenticator = new Authenticator(deps.verifier, deps.sessions, config.groupScopes);
-  const sessionService = new SessionService(deps.cognito, deps.sessions, deps.logger, {
-    sessionTtlSeconds: config.sessionTtlSeconds,
-    ...deps.clock,
-  });
+  const { authenticator } = deps;
   const throttles = createThrottles({ ...config.loginRateLimit, store: deps.rateLimitStore });
   const sameSite = sameSiteOnly({ corsOrigins: config.server.corsOrigins, publicUrl: config.server.publicUrl });
   const auth = requireAuth(authenticator, { publicUrl: config.server.publicUrl });
@@ -94,8 +87,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     metaRoutes({
-      sessions: deps.sessions,
-      verifier: deps.verifier,
+      readiness: deps.readiness,
       issuer: config.cognito.issuer,
       scopes,
       publicUrl: config.server.publicUrl,
@@ -103,14 +95,14 @@ export function createApp(deps: AppDeps): Express {
       docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
     }),
   );
-  const accountService = new AccountService(deps.accounts, sessionService, deps.logger);
   const guards = { auth, throttles, sameSite };
+  app.use('/auth', authRoutes({ signIn: deps.signIn, logoutAuth, ...guards }));
   app.use(
-    '/auth',
-    authRoutes({ sessions: sessionService, cognito: config.cognito, groupScopes: config.groupScopes, logoutAuth, ...guards }),
+    '/auth/token',
+    tokenEndpoint({ signIn: deps.signIn, client: config.cognito, groupScopes: config.groupScopes, throttles, sameSite }),
   );
-  app.use('/auth', accountRoutes({ accounts: accountService, ...guards }));
-  app.use('/books', bookRoutes(new BookStore(), auth));
+  app.use('/auth', accountRoutes({ accounts: deps.accounts, ...guards }));
+  app.use('/books', bookRoutes(deps.books, auth));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -1,9 +1,9 @@
 // The thin Express adapter over the Authenticator and scope checks: middleware only calls next(err).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Authenticator } from '../auth/authenticator';
-import { extractBearerToken } from '../auth/bearer-token';
-import type { Principal } from '../auth/principal';
-import { assertScopes } from '../auth/scopes';
+import type { Authenticator } from '../bearer/authenticator';
+import { extractBearerToken } from '../bearer/bearer-token';
+import type { Principal } from '../bearer/principal';
+import { assertScopes } from '../bearer/scopes';
 import { UnauthorizedError } from '../errors';
 import { publicBaseUrl } from './public-url';
 

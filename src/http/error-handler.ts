@@ -1,20 +1,21 @@
 // The one place that writes error responses: the contract's body, headers, and no internals.
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import {
-  HttpError,
   InvalidRequestError,
   NotFoundError,
   PayloadTooLargeError,
   ServerError,
+  ServiceError,
   UnsupportedMediaTypeError,
 } from '../errors';
+import { httpAnswerOf } from './error-responses';
 
 /**
  * Errors of the caller's making raised by Express's own parts become 4xx: body-parser's (they carry a `type`, or at
  * least an http-errors 4xx `status`, as for a gzip body that is not gzip) and the router's URIError for a path that
  * is not valid percent-encoding. Their messages stay in the log; the caller gets a fixed description.
  */
-function fromClientFault(err: unknown): HttpError | undefined {
+function fromClientFault(err: unknown): ServiceError | undefined {
   const fault = err as { type?: unknown; status?: unknown } | null;
   const type = fault?.type;
   if (type === 'entity.parse.failed') return new InvalidRequestError('The body is not valid JSON.');
@@ -34,17 +35,23 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
 };
 
+/** Marks the responses of a router as the OAuth token endpoint's, whose errors follow RFC 6749 §5.2. */
+export const speakOAuth: RequestHandler = (_req, res, next) => {
+  res.locals.oauthErrors = true;
+  next();
+};
+
 /** Writes `{error, error_description[, details]}` with the error's status and headers; logs what is unexpected. */
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
-  const known = err instanceof HttpError ? err : fromClientFault(err);
+export const errorHandler: ErrorRequestHandler = (err, _req, res: Response, _next) => {
+  const error = err instanceof ServiceError ? err : (fromClientFault(err) ?? new ServerError('Unexpected error.'));
+  const answer = httpAnswerOf(error, res.locals.oauthErrors === true);
   // pino-http logs the request once it ends; handing it the real error puts cause and stack in that one line.
-  if (!known || known.status >= 500) (res as typeof res & { err?: unknown }).err = err;
-  const error = known ?? new ServerError('The service failed to handle this request.');
+  if (answer.status >= 500) (res as typeof res & { err?: unknown }).err = err;
   if (res.headersSent) return;
-  res.status(error.status).set(error.headers());
+  res.status(answer.status).set(answer.headers);
   // A 500's own message may name Cognito internals: it goes to the log, the caller gets a plain one.
-  const description = error.status === 500 ? 'The service failed to handle this request.' : error.message;
-  const body: Record<string, unknown> = { error: error.code, error_description: description };
+  const description = answer.status === 500 ? 'The service failed to handle this request.' : error.message;
+  const body: Record<string, unknown> = { error: answer.code, error_description: description };
   if (error instanceof InvalidRequestError && error.details) body.details = error.details;
   res.json(body);
 };

@@ -1,6 +1,7 @@
 // Request logging through pino-http with a request id; credentials never reach the log.
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { UnsupportedByCognitoError } from '../errors';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 
@@ -34,8 +35,8 @@ export function requestLogger(logger: Logger): RequestHandler {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       // Gets pino's serialized error. A 501 names a call the Cognito endpoint lacks (cognito-local's known gaps): its
       // type and message say it all; the stack would only make a known gap look like a bug.
-      err: (err: { type?: string; message?: string; status?: number }) =>
-        err.status === 501 ? { type: err.type, message: err.message } : err,
+      err: (err: { type?: string; message?: string }) =>
+        err.type === UnsupportedByCognitoError.name ? { type: err.type, message: err.message } : err,
     },
   }) as unknown as RequestHandler;
 }

@@ -48,7 +48,7 @@ export function createThrottles(options: ThrottleOptions): Throttles {
         const resetTime =
           (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime() ??
           Date.now() + options.windowSeconds * 1000;
-        next(new TooManyRequestsError(message, (resetTime - Date.now()) / 1000));
+        next(new TooManyRequestsError(message, { retryAfterSeconds: (resetTime - Date.now()) / 1000 }));
       },
     });
   const address = (req: Request) => ipKeyGenerator(req.ip ?? '');
@@ -73,7 +73,7 @@ export function createThrottles(options: ThrottleOptions): Throttles {
 /** A Redis failure in the limiter is a 503 like any other; NOSCRIPT passes, rate-limit-redis reloads on it. */
 function unavailable(err: unknown): unknown {
   if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return err;
-  return new TemporarilyUnavailableError('The rate limiter store (Redis) is not answering.', 2, { cause: err });
+  return new TemporarilyUnavailableError('The rate limiter store (Redis) is not answering.', { retryAfterSeconds: 2, cause: err });
 }
 
 const isScriptLoad = (command: string[]) => command[0]?.toUpperCase() === 'SCRIPT' && command[1]?.toUpperCase() === 'LOAD';

@@ -1,6 +1,6 @@
 // Writes the contract's token and challenge responses: snake_case fields, never cached.
 import type { Response } from 'express';
-import type { LoginResult, TokenSet } from '../cognito/cognito-auth';
+import type { LoginResult, TokenSet } from '../signin/model';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 

@@ -11,5 +11,5 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
     message: issue.message,
   }));
   const summary = details.map((detail) => `${detail.path}: ${detail.message}`).join('; ');
-  throw new InvalidRequestError(`Invalid request: ${summary}`, details);
+  throw new InvalidRequestError(`Invalid request: ${summary}`, { details });
 }

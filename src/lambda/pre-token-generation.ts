@@ -1,5 +1,5 @@
 // Pre Token Generation Lambda trigger (event V2_0/V3_0): writes the scopes of the user's groups into the access token.
-import { parseGroupScopes, scopesOfGroups, type GroupScopes } from '../auth/group-scopes';
+import { parseGroupScopes, scopesOfGroups, type GroupScopes } from '../config/group-scopes';
 
 /** What Cognito may ask of one token (the fields this trigger writes or keeps). */
 interface TokenGeneration {
@@ -66,5 +66,5 @@ export function createPreTokenGenerationHandler(groupScopes: GroupScopes): PreTo
  * bad value fails the first invocation loudly instead of issuing tokens without scopes.
  */
 export const handler: PreTokenGenerationHandler = createPreTokenGenerationHandler(
-  parseGroupScopes(process.env.GROUP_SCOPES ?? '{}'),
+  parseGroupScopes(process.env.GROUP_SCOPES),
 );

@@ -1,7 +1,6 @@
 // Labelled fakes on the wire: an SDK client whose chosen Cognito calls get canned answers, the rest reach cognito-local.
 import { Readable } from 'node:stream';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { stack } from './stack';
 
 /** A canned HTTP answer in Cognito's JSON protocol; errors are `{ __type: 'XxxException', message }`. */
 export interface CannedAnswer {
@@ -33,14 +32,18 @@ interface RequestHandlerLike {
  * Builds an SDK client for the suite's cognito-local where each operation named in `answers` is answered by the
  * fake instead. The SDK still serializes the request and parses the canned answer, so the service meets exactly
  * what Amazon Cognito sends. Use it only for what cognito-local can't produce, and say so in the test.
+ * `offline` (unit tests): nothing reaches the network, and an operation without an answer fails the call.
  */
-export function fakeCognito(answers: Record<string, CannedAnswer | ((input: Record<string, unknown>) => CannedAnswer)>): {
+export function fakeCognito(
+  answers: Record<string, CannedAnswer | ((input: Record<string, unknown>) => CannedAnswer)>,
+  { offline = false } = {},
+): {
   client: CognitoIdentityProviderClient;
   calls: SentCall[];
 } {
   const calls: SentCall[] = [];
   const client = new CognitoIdentityProviderClient({
-    endpoint: stack.endpoint,
+    endpoint: offline ? 'http://127.0.0.1:9' : process.env.TEST_COGNITO_ENDPOINT,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
@@ -54,7 +57,10 @@ export function fakeCognito(answers: Record<string, CannedAnswer | ((input: Reco
       const input = JSON.parse(text || '{}') as Record<string, unknown>;
       calls.push({ operation, input });
       const answer = answers[operation];
-      if (!answer) return real.handle(request, options);
+      if (!answer) {
+        if (offline) throw new Error(`no canned answer for ${operation} (unit tests stay off the network)`);
+        return real.handle(request, options);
+      }
       const { status = 200, body } = typeof answer === 'function' ? answer(input) : answer;
       return {
         response: {

@@ -4,18 +4,13 @@ import type { Express } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import request from 'supertest';
-import { CognitoAccessTokenVerifier, type AccessTokenVerifier } from '../../src/auth/token-verifier';
-import { CachedTokenVerifier } from '../../src/auth/verified-token-cache';
-import { SdkCognitoAccounts, type CognitoAccounts } from '../../src/cognito/cognito-accounts';
-import { SdkCognitoAuth, type CognitoAuth } from '../../src/cognito/cognito-auth';
+import type { AccessTokenVerifier } from '../../src/bearer/token-verifier';
 import { loadConfig, type Config, type RedisConfig } from '../../src/config/config';
+import type { DenylistStore } from '../../src/denylist/denylist-store';
+import { createRedisClient } from '../../src/denylist/redis-client';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
-import { createApp } from '../../src/http/app';
-import { redisRateLimitStore } from '../../src/http/throttles';
 import { createLogger } from '../../src/logger';
-import { createRedisClient } from '../../src/sessions/redis-client';
-import { RedisSessionStore } from '../../src/sessions/redis-session-store';
-import type { SessionStore } from '../../src/sessions/session-store';
+import { assemble, type Parts } from '../../src/main';
 
 /** The suite's local stack, as global setup left it in the environment. */
 export const stack = {
@@ -54,19 +49,14 @@ export interface TestApp {
   app: Express;
   config: Config;
   redis: Redis | Cluster;
-  sessions: SessionStore;
+  denylist: DenylistStore;
   verifier: AccessTokenVerifier;
 }
 
 /** Options of an instance: environment overrides and parts to replace (labelled fakes). */
-export interface TestAppOptions {
+export interface TestAppOptions extends Omit<Parts, 'redis' | 'openapi'> {
   env?: Record<string, string | undefined>;
-  cognito?: CognitoAuth;
-  accounts?: CognitoAccounts;
-  verifier?: AccessTokenVerifier;
-  sessions?: SessionStore;
   redisUrl?: string;
-  clock?: { now?: () => number; sleep?: (ms: number) => Promise<void> };
   logger?: Logger;
 }
 
@@ -76,27 +66,16 @@ export class TestFleet {
   private readonly clients: (Redis | Cluster)[] = [];
 
   /**
-   * A new instance; every instance of the fleet shares the Redis key space under `prefix`. Redis is the suite's
-   * server unless `redisUrl` or REDIS_CLUSTER_NODES (in `env`) says otherwise; the client comes from the
-   * service's own factory.
+   * A new instance, wired by the service's own assemble(); every instance of the fleet shares the Redis key space
+   * under `prefix`. Redis is the suite's server unless `redisUrl` or REDIS_CLUSTER_NODES (in `env`) says otherwise;
+   * the client comes from the service's own factory.
    */
   async instance(options: TestAppOptions = {}): Promise<TestApp> {
     const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
     const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false });
-    const sessions = options.sessions ?? new RedisSessionStore(redis, { keyPrefix: this.prefix });
-    const verifier =
-      options.verifier ?? new CachedTokenVerifier(new CognitoAccessTokenVerifier(config.cognito), { maxEntries: config.tokenCacheSize });
-    const app = createApp({
-      config,
-      logger: options.logger ?? createLogger('silent'),
-      cognito: options.cognito ?? new SdkCognitoAuth(config.cognito),
-      accounts: options.accounts ?? new SdkCognitoAccounts(config.cognito),
-      verifier,
-      sessions,
-      rateLimitStore: (name) => redisRateLimitStore(redis, this.prefix, name),
-      clock: options.clock,
-    });
-    return { app, config, redis, sessions, verifier };
+    const { env: _env, redisUrl: _url, logger = createLogger('silent'), ...parts } = options;
+    const { app, denylist, verifier } = assemble(config, logger, { ...parts, redis });
+    return { app, config, redis, denylist, verifier };
   }
 
   /** A client for one Redis server, closed with the fleet. */

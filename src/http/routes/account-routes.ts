@@ -1,8 +1,8 @@
 // /auth/* account routes: sign-up, confirmation, password reset and change, authenticator-app MFA.
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AccountService, TotpSetup } from '../../auth/account-service';
-import type { Principal } from '../../auth/principal';
+import type { AccountService, TotpSetup } from '../../signin/account-service';
+import type { Principal } from '../../bearer/principal';
 import { principalOf } from '../auth-middleware';
 import type { Throttles } from '../throttles';
 import { requireMediaType } from '../media-type';

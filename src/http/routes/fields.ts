@@ -11,3 +11,5 @@ export const session = z.string({ message: 'required' }).min(1, 'required').max(
 export const mfaCode = z.string({ message: 'required' }).regex(/^\d{6,8}$/, 'must be the 6 to 8 digit code');
 /** A confirmation or password reset code from a message. */
 export const messageCode = z.string({ message: 'required' }).regex(/^\S{1,64}$/, 'must be the code from the message');
+/** A refresh token Cognito issued. */
+export const refreshToken = z.string({ message: 'required' }).min(1, 'required').max(8192);

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { AccessTokenVerifier } from '../../auth/token-verifier';
-import type { SessionStore } from '../../sessions/session-store';
+import type { AccessTokenVerifier } from '../../bearer/token-verifier';
+import type { DenylistStore } from '../../denylist/denylist-store';
 import { publicBaseUrl } from '../public-url';
 
 /** The Swagger UI plugin that makes the dialog's Logout end the session on the server (plain browser script). */
@@ -12,12 +12,18 @@ const SESSION_PLUGIN = path.join(__dirname, '../docs/session-plugin.js');
 const SESSION_NOTICE_CSS =
   '.swagger-ui .session-notice { margin: 8px 0; padding: 8px 12px; border-left: 4px solid #49cc90; background: #ebf8f1; color: #1b5e3c; }';
 
+/** What /readyz checks. */
+export interface Readiness {
+  /** The denylist must answer. */
+  denylist: Pick<DenylistStore, 'ping'>;
+  /** The signing keys must be loaded. */
+  verifier: Pick<AccessTokenVerifier, 'keysLoaded' | 'loadKeys'>;
+}
+
 /** What the meta routes need. */
 export interface MetaRoutesDeps {
-  /** Checked by /readyz. */
-  sessions: SessionStore;
-  /** Checked by /readyz: the signing keys must be loaded. */
-  verifier: AccessTokenVerifier;
+  /** What /readyz checks. */
+  readiness: Readiness;
   /** The token issuer, named as authorization server. */
   issuer: string;
   /** Every scope the API knows, for the metadata. */
@@ -45,8 +51,9 @@ export function metaRoutes(deps: MetaRoutesDeps): Router {
 
   router.get('/readyz', async (_req, res) => {
     const down: string[] = [];
-    await deps.sessions.ping().catch(() => down.push('redis'));
-    if (!deps.verifier.keysLoaded()) await deps.verifier.loadKeys().catch(() => down.push('jwks'));
+    const { denylist, verifier } = deps.readiness;
+    await denylist.ping().catch(() => down.push('redis'));
+    if (!verifier.keysLoaded()) await verifier.loadKeys().catch(() => down.push('jwks'));
     if (down.length === 0) {
       res.json({ status: 'ready' });
       return;

@@ -17,12 +17,18 @@ import {
   JwtParseError,
   JwtWithoutValidKidError,
   KidNotFoundInJwksError,
+  ParameterValidationError,
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { Logger } from 'pino';
 import type { CognitoConfig } from '../config/config';
 import { InvalidTokenError, TemporarilyUnavailableError } from '../errors';
 import { TimeoutFetcher } from './jwks-fetcher';
+
+/** How often start-up retries loading the signing keys while the JWKS can't be had. */
+const JWKS_RETRY_MS = 5000;
 
 /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */
 export const CLOCK_SKEW_SECONDS = 60;
@@ -79,12 +85,15 @@ function contractChecks({ header, payload }: { header: JwtHeader; payload: JwtPa
 function mapVerifyError(err: unknown): Error {
   if (err instanceof InvalidTokenError) return err;
   if (err instanceof FetchError || err instanceof JwksNotAvailableInCacheError || err instanceof JwksValidationError) {
-    return new TemporarilyUnavailableError('The signing keys (JWKS) could not be loaded.', 5, { cause: err });
+    return new TemporarilyUnavailableError('The signing keys (JWKS) could not be loaded.', { retryAfterSeconds: 5, cause: err });
   }
   const message = (() => {
     if (err instanceof JwtExpiredError) return 'The token has expired.';
     if (err instanceof JwtNotBeforeError) return 'The token is not valid yet.';
-    if (err instanceof JwtInvalidIssuerError) return 'The token was issued by another issuer.';
+    // CognitoJwtVerifier picks the pool by the token's `iss`; a token of a pool it wasn't given fails that lookup.
+    if (err instanceof JwtInvalidIssuerError || err instanceof ParameterValidationError) {
+      return 'The token was issued by another issuer.';
+    }
     if (err instanceof CognitoJwtInvalidTokenUseError) return 'The token is not an access token.';
     if (err instanceof CognitoJwtInvalidClientIdError) return 'The token was issued to a client this API does not accept.';
     if (err instanceof JwtInvalidSignatureAlgorithmError) return 'The token must be signed with RS256.';
@@ -110,8 +119,8 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
   private readonly hydrate: () => Promise<void>;
   private loaded = false;
 
-  constructor(config: CognitoConfig, readonly fetcher = new TimeoutFetcher()) {
-    const jwksCache = new SimpleJwksCache({ fetcher });
+  constructor(config: CognitoConfig, options: { fetcher?: Fetcher } = {}) {
+    const jwksCache = new SimpleJwksCache({ fetcher: options.fetcher ?? new TimeoutFetcher() });
     if (config.awsIssuer) {
       // A real pool: aws-jwt-verify derives issuer and JWKS from the pool id and checks token_use and client_id.
       const verifier = CognitoJwtVerifier.create(
@@ -181,6 +190,20 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
 
   keysLoaded(): boolean {
     return this.loaded;
+  }
+
+  /**
+   * Loads the signing keys now and, until they load, again every `retryMs` in the background (timers that don't
+   * hold the process open); until then requests get 503s. Meant to be called once, at start-up.
+   */
+  keepLoadingKeys(logger: Logger, retryMs = JWKS_RETRY_MS): void {
+    this.loadKeys().then(
+      () => logger.info('signing keys loaded'),
+      (err: unknown) => {
+        logger.warn({ err: { message: (err as Error).message } }, 'signing keys not loaded yet; retrying');
+        setTimeout(() => this.keepLoadingKeys(logger, retryMs), retryMs).unref();
+      },
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-// The group-to-scopes map (GROUP_SCOPES): parsed once, used by the API and by the Pre Token Generation trigger.
+// The group-to-scopes map (GROUP_SCOPES): one parser, for the API's configuration and the Pre Token Generation trigger.
 import { z } from 'zod';
 
 /** A scope token as RFC 6749 §3.3 allows it. */
@@ -29,20 +29,27 @@ export const groupScopesSchema = z.unknown().transform((value, ctx): GroupScopes
   return map;
 });
 
-/** Parses GROUP_SCOPES text; throws an Error naming what is wrong. */
-export function parseGroupScopes(text: string): GroupScopes {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error('GROUP_SCOPES: must be a JSON object');
-  }
-  const result = groupScopesSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(`GROUP_SCOPES: ${issue?.path.join('.') || '(value)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return result.data;
+/** GROUP_SCOPES as the environment holds it: JSON text, `{}` when unset. */
+export const groupScopesText = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(groupScopesSchema);
+
+/** Parses GROUP_SCOPES text outside the service's configuration (the trigger); throws an Error naming the fault. */
+export function parseGroupScopes(text: string | undefined): GroupScopes {
+  const result = groupScopesText.safeParse(text);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+  throw new Error(`GROUP_SCOPES: ${where}${issue?.message ?? 'invalid'}`);
 }
 
 /** The scopes `groups` grant, each once, in the order the map lists them. */

@@ -1,7 +1,7 @@
-// SessionStore on Redis (single server or Cluster): shared by every instance, so a logout counts everywhere at once.
+// The denylist on Redis (single server or Cluster): shared by every instance, so a logout counts everywhere at once.
 import type { Cluster, Redis } from 'ioredis';
 import { TemporarilyUnavailableError } from '../errors';
-import type { RefreshTokenRecord, Revocation, SessionStore } from './session-store';
+import type { RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
 
 /**
  * Writes one field of a user's hash, drops the fields that have expired, and sets the key to expire with its
@@ -37,7 +37,7 @@ type WithPutField = RedisClient & {
 const CUTOFF_FIELD = 'cutoff';
 
 /** Options of the Redis store. */
-export interface RedisSessionStoreOptions {
+export interface RedisDenylistStoreOptions {
   /** Prefix of every key, e.g. `auth:`. */
   keyPrefix: string;
   /** Clock in epoch ms; replaceable for tests. */
@@ -45,12 +45,12 @@ export interface RedisSessionStoreOptions {
 }
 
 /** Session state in Redis: one hash per user (`<prefix>denylist:<sub>`), one key per refresh token. */
-export class RedisSessionStore implements SessionStore {
+export class RedisDenylistStore implements DenylistStore {
   private readonly redis: WithPutField;
   private readonly prefix: string;
   private readonly now: () => number;
 
-  constructor(redis: RedisClient, options: RedisSessionStoreOptions) {
+  constructor(redis: RedisClient, options: RedisDenylistStoreOptions) {
     if (!('putDenylistField' in redis)) {
       redis.defineCommand('putDenylistField', { numberOfKeys: 1, lua: PUT_FIELD_SCRIPT });
     }
@@ -116,7 +116,7 @@ export class RedisSessionStore implements SessionStore {
     try {
       return await command();
     } catch (err) {
-      throw new TemporarilyUnavailableError('The session store (Redis) is not answering.', 2, { cause: err });
+      throw new TemporarilyUnavailableError('The session store (Redis) is not answering.', { retryAfterSeconds: 2, cause: err });
     }
   }
 }

@@ -1,14 +1,13 @@
-// Login, refresh, challenge and logout: Cognito calls plus the session state that makes logout real.
+// Signing in and out: login, challenges, refresh and logout, Cognito's calls plus the denylist that makes logout real.
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { Logger } from 'pino';
-import type { ChallengeAnswer, CognitoAuth, LoginResult, TokenSet } from '../cognito/cognito-auth';
-import { InvalidGrantError, TemporarilyUnavailableError, TooManyRequestsError } from '../errors';
-import { isRevoked, refreshTokenId, type SessionStore } from '../sessions/session-store';
-import { authTimeOf, sessionIdOf, type Principal } from './principal';
-import type { AccessTokenClaims } from './token-verifier';
+import { authTimeOf, sessionIdOf, type Principal, type SessionClaims } from '../bearer/principal';
+import { isRevoked, refreshTokenId, type DenylistStore } from '../denylist/denylist-store';
+import { InvalidGrantError, RetryLaterError, TemporarilyUnavailableError, UnsupportedByCognitoError } from '../errors';
+import type { ChallengeAnswer, CognitoSignIn, LoginResult, TokenSet } from './model';
 
-/** Options of the SessionService. */
-export interface SessionServiceOptions {
+/** Options of the SignInService. */
+export interface SignInServiceOptions {
   /** How long logged-out sessions, cut-offs and refresh token records are remembered, in seconds. */
   sessionTtlSeconds: number;
   /** Clock in epoch ms. */
@@ -19,17 +18,17 @@ export interface SessionServiceOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** What the routes call; knows nothing of HTTP. */
-export class SessionService {
+/** What the sign-in routes call; knows nothing of HTTP. */
+export class SignInService {
   private readonly ttl: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
-    private readonly cognito: CognitoAuth,
-    private readonly sessions: SessionStore,
+    private readonly cognito: CognitoSignIn,
+    private readonly denylist: DenylistStore,
     private readonly logger: Logger,
-    options: SessionServiceOptions,
+    options: SignInServiceOptions,
   ) {
     this.ttl = options.sessionTtlSeconds;
     this.now = options.now ?? Date.now;
@@ -52,9 +51,9 @@ export class SessionService {
 
   /** New access and ID tokens for a refresh token, refused when its session has logged out. */
   async refresh(refreshToken: string): Promise<TokenSet> {
-    const record = await this.sessions.findRefreshToken(refreshTokenId(refreshToken));
+    const record = await this.denylist.findRefreshToken(refreshTokenId(refreshToken));
     if (record) {
-      const revocation = await this.sessions.getRevocation(record.sub, record.sessionId);
+      const revocation = await this.denylist.getRevocation(record.sub, record.sessionId);
       if (isRevoked(revocation, record.authTime)) {
         throw new InvalidGrantError('The session of this refresh token has logged out.');
       }
@@ -69,22 +68,21 @@ export class SessionService {
    * when Cognito can't revoke now, the caller hears so (503) and may repeat the logout, which is idempotent.
    */
   async logout(principal: Principal, refreshToken?: string): Promise<void> {
-    await this.sessions.revokeSession(principal.sub, principal.sessionId, this.ttl);
+    await this.denylist.revokeSession(principal.sub, principal.sessionId, this.ttl);
     if (!refreshToken) return;
 
     const tokenId = refreshTokenId(refreshToken);
-    const record = await this.sessions.findRefreshToken(tokenId);
+    const record = await this.denylist.findRefreshToken(tokenId);
     if (record && record.sub === principal.sub && record.sessionId !== principal.sessionId) {
-      await this.sessions.revokeSession(record.sub, record.sessionId, this.ttl);
+      await this.denylist.revokeSession(record.sub, record.sessionId, this.ttl);
     }
     try {
       await this.cognito.revokeRefreshToken(refreshToken);
     } catch (err) {
-      if (err instanceof TemporarilyUnavailableError || err instanceof TooManyRequestsError) {
+      if (err instanceof RetryLaterError) {
         throw new TemporarilyUnavailableError(
           'This session is logged out, but Cognito could not revoke the refresh token now; repeat the logout to revoke it.',
-          err.retryAfterSeconds,
-          { cause: err },
+          { retryAfterSeconds: err.retryAfterSeconds, cause: err },
         );
       }
       if (!(err instanceof InvalidGrantError)) {
@@ -94,24 +92,25 @@ export class SessionService {
       }
       // An invalid or already revoked refresh token has nothing left to revoke.
     }
-    await this.sessions.forgetRefreshToken(tokenId);
+    await this.denylist.forgetRefreshToken(tokenId);
   }
 
   /**
    * Refuses every token of the user authenticated up to now; Cognito's global sign-out is called where supported.
    */
-  async logoutAll(principal: Principal): Promise<{ cognitoSignedOut: boolean }> {
+  async logoutAll(principal: Principal): Promise<void> {
     const cutoff = await this.cutOff(principal);
-    await this.sessions.revokeSession(principal.sub, principal.sessionId, this.ttl);
-    let cognitoSignedOut = false;
+    await this.denylist.revokeSession(principal.sub, principal.sessionId, this.ttl);
     try {
-      cognitoSignedOut = await this.cognito.globalSignOut(principal.accessToken);
-      if (!cognitoSignedOut) this.logger.info('logout-all: this Cognito endpoint has no GlobalSignOut; denylist only');
+      await this.cognito.globalSignOut(principal.accessToken);
     } catch (err) {
-      this.logger.warn({ err }, 'logout-all: Cognito GlobalSignOut failed; the denylist cut-off stands');
+      if (err instanceof UnsupportedByCognitoError) {
+        this.logger.info('logout-all: this Cognito endpoint has no GlobalSignOut; denylist only');
+      } else {
+        this.logger.warn({ err }, 'logout-all: Cognito GlobalSignOut failed; the denylist cut-off stands');
+      }
     }
     await this.waitPast(cutoff);
-    return { cognitoSignedOut };
   }
 
   /** Refuses every token of the user authenticated up to now except those of the presented token's session. */
@@ -122,7 +121,7 @@ export class SessionService {
   /** Writes the user's cut-off at the current second (inclusive) and returns that second. */
   private async cutOff(principal: Principal, spareSessionId?: string): Promise<number> {
     const cutoff = Math.floor(this.now() / 1000);
-    await this.sessions.revokeAllUpTo(principal.sub, cutoff, this.ttl, spareSessionId);
+    await this.denylist.revokeAllUpTo(principal.sub, cutoff, this.ttl, spareSessionId);
     return cutoff;
   }
 
@@ -138,10 +137,9 @@ export class SessionService {
   /** Records who a refresh token belongs to: Cognito's username (for SECRET_HASH) and the session. */
   private async remember(tokens: TokenSet): Promise<void> {
     if (!tokens.refreshToken) return;
-    // The token comes straight from Cognito over TLS; it is read here, not trusted as a credential.
-    const claims = decomposeUnverifiedJwt(tokens.accessToken).payload as unknown as AccessTokenClaims;
-    if (!claims.sub || !claims.username) return;
-    await this.sessions.rememberRefreshToken(
+    const claims = issuedSessionOf(tokens.accessToken);
+    if (!claims) return;
+    await this.denylist.rememberRefreshToken(
       refreshTokenId(tokens.refreshToken),
       {
         username: claims.username,
@@ -152,4 +150,16 @@ export class SessionService {
       this.ttl,
     );
   }
+}
+
+/**
+ * The session claims of an access token Cognito has just issued to this service, each checked for its type. The
+ * token comes straight from Cognito over TLS: it is read here, not verified, and not trusted as a credential.
+ */
+function issuedSessionOf(accessToken: string): (SessionClaims & { username: string }) | undefined {
+  const { sub, username, jti, origin_jti, iat, auth_time } = decomposeUnverifiedJwt(accessToken).payload;
+  if (typeof sub !== 'string' || !sub || typeof username !== 'string' || !username) return undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const seconds = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  return { sub, username, jti: text(jti), origin_jti: text(origin_jti), iat: seconds(iat), auth_time: seconds(auth_time) };
 }

@@ -1,5 +1,5 @@
 // Who the caller is, derived from a verified access token and the group-to-scope map.
-import { scopesOfGroups, type GroupScopes } from './group-scopes';
+import { scopesOfGroups, type GroupScopes } from '../config/group-scopes';
 import type { AccessTokenClaims } from './token-verifier';
 
 /** The authenticated caller of a request. */
@@ -28,14 +28,31 @@ export interface Principal {
   accessToken: string;
 }
 
+/**
+ * The claims that name a token's session. Not a statement that they were verified: the Authenticator passes
+ * verified claims, the sign-in use cases the checked claims of a token Cognito has just issued to them.
+ */
+export interface SessionClaims {
+  /** Subject. */
+  sub: string;
+  /** Token id. */
+  jti?: string;
+  /** Id of the first access token of the session (Amazon Cognito). */
+  origin_jti?: string;
+  /** Issued at, epoch seconds. */
+  iat?: number;
+  /** When the user authenticated, epoch seconds. */
+  auth_time?: number;
+}
+
 /** The session a token belongs to: `origin_jti` (stable across refreshes on Cognito), else `jti`. */
-export function sessionIdOf(claims: AccessTokenClaims): string {
+export function sessionIdOf(claims: SessionClaims): string {
   // A token without jti is only mintable by the pool's key; its sub and iat still pin it to one session.
   return claims.origin_jti ?? claims.jti ?? `${claims.sub}:${claims.iat ?? 0}`;
 }
 
 /** When the user authenticated: `auth_time`, else `iat`. */
-export function authTimeOf(claims: AccessTokenClaims): number {
+export function authTimeOf(claims: SessionClaims): number {
   return claims.auth_time ?? claims.iat ?? 0;
 }
 

@@ -1,5 +1,5 @@
-// In-process SessionStore: for a single instance and tests; refused in production by the configuration.
-import type { RefreshTokenRecord, Revocation, SessionStore } from './session-store';
+// In-process DenylistStore: for a single instance and tests; refused in production by the configuration.
+import type { RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
 
 interface UserEntry {
   /** Logged-out session id → expiry (epoch ms). */
@@ -10,7 +10,7 @@ interface UserEntry {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /** Keeps session state in Maps, with the same expiry semantics as the Redis store. */
-export class MemorySessionStore implements SessionStore {
+export class MemoryDenylistStore implements DenylistStore {
   private readonly users = new Map<string, UserEntry>();
   private readonly refreshTokens = new Map<string, { record: RefreshTokenRecord; expiresAt: number }>();
   private lastSweep = 0;

@@ -1,21 +1,8 @@
-// The Cognito wrapper: SECRET_HASH on every call that needs it, and Cognito's errors mapped to the contract's.
+// The Cognito wrapper against cognito-local: SECRET_HASH on every call that needs it (error mapping: test/unit).
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { SdkCognitoAuth } from '../src/cognito/cognito-auth';
-import { computeSecretHash } from '../src/cognito/cognito-caller';
-import { mapCognitoError } from '../src/cognito/cognito-errors';
+import { CognitoClient, computeSecretHash } from '../src/cognito/cognito-client';
+import { SdkCognitoSignIn } from '../src/cognito/sdk-sign-in';
 import { loadConfig } from '../src/config/config';
-import {
-  InvalidCodeError,
-  InvalidCredentialsError,
-  InvalidGrantError,
-  InvalidRequestError,
-  ServerError,
-  TemporarilyUnavailableError,
-  TooManyRequestsError,
-  UnsupportedByCognitoError,
-  UserExistsError,
-  UserNotConfirmedError,
-} from '../src/errors';
 import { testEnv, users } from './support/stack';
 import { createUser } from './support/users';
 
@@ -46,7 +33,7 @@ describe('SECRET_HASH', () => {
   it('goes with login, refresh (by Cognito username) and the challenge; RevokeToken gets the ClientSecret', async () => {
     const config = loadConfig(testEnv()).cognito;
     const { client, inputs } = recordingClient(config.endpoint ?? '');
-    const cognito = new SdkCognitoAuth(config, client);
+    const cognito = new SdkCognitoSignIn(new CognitoClient(config, { sdk: client }));
     const secret = config.clientSecret ?? '';
 
     const login = await cognito.login(users.reader.username, users.reader.password);
@@ -75,42 +62,7 @@ describe('SECRET_HASH', () => {
   it('is left out when the app client has no secret', async () => {
     const config = loadConfig(testEnv({ COGNITO_CLIENT_SECRET: undefined })).cognito;
     const { client, inputs } = recordingClient(config.endpoint ?? '');
-    await new SdkCognitoAuth(config, client).login(users.reader.username, users.reader.password);
+    await new SdkCognitoSignIn(new CognitoClient(config, { sdk: client })).login(users.reader.username, users.reader.password);
     expect(inputs[0]?.AuthParameters).not.toHaveProperty('SECRET_HASH');
-  });
-});
-
-describe('mapCognitoError', () => {
-  // SDK errors as the SDK builds them: a name, and the HTTP status when Cognito answered at all.
-  it.each([
-    ['login', 'NotAuthorizedException', 400, InvalidCredentialsError],
-    ['login', 'UserNotFoundException', 400, InvalidCredentialsError],
-    ['login', 'InvalidPasswordException', 400, InvalidCredentialsError],
-    ['login', 'UserNotConfirmedException', 400, UserNotConfirmedError],
-    ['refresh', 'NotAuthorizedException', 400, InvalidGrantError],
-    ['challenge', 'InvalidPasswordException', 400, InvalidRequestError],
-    ['challenge', 'CodeMismatchException', 400, InvalidCodeError],
-    ['challenge', 'NotAuthorizedException', 400, InvalidGrantError],
-    ['signup', 'UsernameExistsException', 400, UserExistsError],
-    ['signup', 'InvalidPasswordException', 400, InvalidRequestError],
-    ['signup', 'InvalidParameterException', 400, InvalidRequestError],
-    ['signup', 'UserLambdaValidationException', 400, InvalidRequestError],
-    ['signup', 'CodeDeliveryFailureException', 400, TemporarilyUnavailableError],
-    ['confirm', 'UserNotFoundException', 400, InvalidCodeError],
-    ['confirm', 'NotAuthorizedException', 400, InvalidCodeError],
-    ['reset', 'ExpiredCodeException', 400, InvalidCodeError],
-    ['reset', 'UserNotFoundException', 400, InvalidCodeError],
-    ['forgot', 'LimitExceededException', 400, TooManyRequestsError],
-    ['change-password', 'NotAuthorizedException', 400, InvalidRequestError],
-    ['mfa', 'EnableSoftwareTokenMFAException', 400, InvalidCodeError],
-    ['mfa-setup-session', 'InvalidParameterException', 400, InvalidGrantError],
-    ['resend', 'CognitoLocal#Unsupported', 500, UnsupportedByCognitoError],
-    ['login', 'TooManyRequestsException', 400, TooManyRequestsError],
-    ['login', 'InternalErrorException', 500, TemporarilyUnavailableError],
-    ['login', 'TimeoutError', undefined, TemporarilyUnavailableError],
-    ['login', 'InvalidParameterException', 400, ServerError],
-  ] as const)('maps %s: %s (HTTP %s) to %p', (operation, name, httpStatusCode, expected) => {
-    const err = { name, message: name, $metadata: { httpStatusCode } };
-    expect(mapCognitoError(operation, err)).toBeInstanceOf(expected);
   });
 });

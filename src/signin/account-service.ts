@@ -1,10 +1,9 @@
 // The account lifecycle: sign-up, confirmation, password reset and change, authenticator-app MFA.
 import type { Logger } from 'pino';
-import type { CognitoAccounts, MfaSubject, SignUpInput, SignUpResult } from '../cognito/cognito-accounts';
-import type { LoginResult } from '../cognito/cognito-auth';
-import { TemporarilyUnavailableError } from '../errors';
-import type { Principal } from './principal';
-import type { SessionService } from './session-service';
+import type { Principal } from '../bearer/principal';
+import { NoCodeSentError, RetryLaterError, TemporarilyUnavailableError } from '../errors';
+import type { CodeDelivery, CognitoAccounts, LoginResult, MfaSubject, SignUpInput, SignUpResult } from './model';
+import type { SignInService } from './sign-in-service';
 
 /** A new authenticator-app secret, and what a challenge login verifies it with. */
 export interface TotpSetup {
@@ -19,36 +18,36 @@ export interface TotpSetup {
 /** What the account routes call; knows nothing of HTTP. */
 export class AccountService {
   constructor(
-    private readonly accounts: CognitoAccounts,
-    private readonly sessions: SessionService,
+    private readonly cognito: CognitoAccounts,
+    private readonly signIn: SignInService,
     private readonly logger: Logger,
   ) {}
 
   /** Creates an unconfirmed account (unless the pool confirms it at once); Cognito sends the code. */
   signUp(input: SignUpInput): Promise<SignUpResult> {
-    return this.accounts.signUp(input);
+    return this.cognito.signUp(input);
   }
 
   /** Confirms an account with the code Cognito sent. */
   confirmSignUp(username: string, code: string): Promise<void> {
-    return this.accounts.confirmSignUp(username, code);
+    return this.cognito.confirmSignUp(username, code);
   }
 
   /** Sends the confirmation code again, if there is an unconfirmed account of that name; says nothing either way. */
   async resendConfirmationCode(username: string): Promise<void> {
-    const delivery = await this.accounts.resendConfirmationCode(username);
-    this.logger.debug({ sent: delivery !== null }, 'resend-code');
+    const sent = await codeSent(this.cognito.resendConfirmationCode(username));
+    this.logger.debug({ sent }, 'resend-code');
   }
 
   /** Sends a password reset code, if the account exists and has somewhere to send it; says nothing either way. */
   async forgotPassword(username: string): Promise<void> {
-    const delivery = await this.accounts.forgotPassword(username);
-    this.logger.debug({ sent: delivery !== null }, 'forgot-password');
+    const sent = await codeSent(this.cognito.forgotPassword(username));
+    this.logger.debug({ sent }, 'forgot-password');
   }
 
   /** Sets a new password with the reset code. */
   resetPassword(username: string, code: string, newPassword: string): Promise<void> {
-    return this.accounts.confirmForgotPassword(username, code, newPassword);
+    return this.cognito.confirmForgotPassword(username, code, newPassword);
   }
 
   /**
@@ -56,35 +55,45 @@ export class AccountService {
    * wrong current password logs nothing out; if the store then fails, the caller is told what to do.
    */
   async changePassword(principal: Principal, oldPassword: string, newPassword: string): Promise<void> {
-    await this.accounts.changePassword(principal.accessToken, oldPassword, newPassword);
+    await this.cognito.changePassword(principal.accessToken, oldPassword, newPassword);
     try {
-      await this.sessions.logoutOtherSessions(principal);
+      await this.signIn.logoutOtherSessions(principal);
     } catch (err) {
-      if (!(err instanceof TemporarilyUnavailableError)) throw err;
+      if (!(err instanceof RetryLaterError)) throw err;
       throw new TemporarilyUnavailableError(
         'The password was changed, but the other sessions could not be logged out now; call POST /auth/logout-all to end them.',
-        err.retryAfterSeconds,
-        { cause: err },
+        { retryAfterSeconds: err.retryAfterSeconds, cause: err },
       );
     }
   }
 
   /** Starts authenticator-app setup for a signed-in user or for a login in the MFA_SETUP challenge. */
   async setUpTotp(subject: MfaSubject, username: string): Promise<TotpSetup> {
-    const { secretCode, session } = await this.accounts.associateSoftwareToken(subject);
+    const { secretCode, session } = await this.cognito.associateSoftwareToken(subject);
     return { secretCode, otpauthUri: otpauthUri(username, secretCode), ...(session ? { session } : {}) };
   }
 
   /** A signed-in user's first code: the app is verified and becomes the preferred MFA method. */
   async verifyTotp(principal: Principal, code: string, deviceName?: string): Promise<void> {
-    await this.accounts.verifySoftwareToken({ accessToken: principal.accessToken }, code, deviceName);
-    await this.accounts.preferSoftwareToken(principal.accessToken);
+    await this.cognito.verifySoftwareToken({ accessToken: principal.accessToken }, code, deviceName);
+    await this.cognito.preferSoftwareToken(principal.accessToken);
   }
 
   /** MFA_SETUP challenge: verifies the app's first code, then completes the login with the session Cognito gives. */
   async verifyTotpSetupChallenge(username: string, session: string, code: string, deviceName?: string): Promise<LoginResult> {
-    const verified = await this.accounts.verifySoftwareToken({ session }, code, deviceName);
-    return this.sessions.respondToChallenge({ challenge: 'MFA_SETUP', username, session: verified.session ?? session });
+    const verified = await this.cognito.verifySoftwareToken({ session }, code, deviceName);
+    return this.signIn.respondToChallenge({ challenge: 'MFA_SETUP', username, session: verified.session ?? session });
+  }
+}
+
+/** Whether a code went out; "no code sent" is an answer the caller must not be able to tell apart, not a failure. */
+async function codeSent(delivery: Promise<CodeDelivery | undefined>): Promise<boolean> {
+  try {
+    await delivery;
+    return true;
+  } catch (err) {
+    if (err instanceof NoCodeSentError) return false;
+    throw err;
   }
 }
 

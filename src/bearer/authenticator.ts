@@ -1,7 +1,7 @@
 // Verifies a Bearer token and checks it against the session denylist; one Redis round trip per request.
-import type { GroupScopes } from './group-scopes';
+import type { GroupScopes } from '../config/group-scopes';
+import { isRevoked, type DenylistStore } from '../denylist/denylist-store';
 import { InvalidTokenError } from '../errors';
-import { isRevoked, type SessionStore } from '../sessions/session-store';
 import { toPrincipal, type Principal } from './principal';
 import type { AccessTokenVerifier } from './token-verifier';
 
@@ -9,7 +9,7 @@ import type { AccessTokenVerifier } from './token-verifier';
 export class Authenticator {
   constructor(
     private readonly verifier: AccessTokenVerifier,
-    private readonly sessions: SessionStore,
+    private readonly denylist: DenylistStore,
     private readonly groupScopes: GroupScopes,
   ) {}
 
@@ -24,7 +24,7 @@ export class Authenticator {
   async inspect(token: string): Promise<{ principal: Principal; loggedOut: boolean }> {
     const claims = await this.verifier.verify(token);
     const principal = toPrincipal(claims, token, this.groupScopes);
-    const revocation = await this.sessions.getRevocation(principal.sub, principal.sessionId);
+    const revocation = await this.denylist.getRevocation(principal.sub, principal.sessionId);
     return { principal, loggedOut: isRevoked(revocation, principal.authTime) };
   }
 }

@@ -1,4 +1,4 @@
-// The interface of the store that remembers logged-out sessions, logout-all cut-offs and refresh tokens.
+// The denylist: the store that remembers logged-out sessions, logout-all cut-offs and refresh tokens.
 import { createHash } from 'node:crypto';
 
 /** What the store knows about one session of one user. */
@@ -28,7 +28,7 @@ export interface RefreshTokenRecord {
  * Session state shared by every instance. Implementations: Redis (many instances) and in-process (one instance).
  * Entries are keyed by user and each expires, so nothing grows without bound.
  */
-export interface SessionStore {
+export interface DenylistStore {
   /** Remembers that `sessionId` of `sub` logged out, for `ttlSeconds`. */
   revokeSession(sub: string, sessionId: string, ttlSeconds: number): Promise<void>;
   /**

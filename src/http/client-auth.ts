@@ -1,0 +1,46 @@
+// Client authentication at the token endpoint (RFC 6749 §2.3.1): optional, but sent credentials must be ours.
+import { timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import { InvalidClientError } from '../errors';
+
+/** The app client the token endpoint serves. */
+export interface TokenClient {
+  /** Its client id. */
+  clientId: string;
+  /** Its secret, when it has one. */
+  clientSecret?: string;
+}
+
+/** Client credentials as the form carries them. */
+export interface ClientCredentials {
+  client_id?: string;
+  client_secret?: string;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** The id and secret of HTTP Basic client authentication; both parts are form-urlencoded before they are joined. */
+function basicCredentials(authorization: string): ClientCredentials {
+  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new InvalidClientError('The Basic client credentials are malformed.');
+  try {
+    return { client_id: decodeURIComponent(decoded.slice(0, colon)), client_secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  } catch {
+    throw new InvalidClientError('The Basic client credentials are malformed.');
+  }
+}
+
+/** Client credentials are optional; when sent (form or HTTP Basic), they must be `client`'s. */
+export function checkClient(req: Request, form: ClientCredentials, client: TokenClient): void {
+  const authorization = req.get('authorization');
+  const sent = authorization?.toLowerCase().startsWith('basic ') ? basicCredentials(authorization) : form;
+  if (sent.client_id && sent.client_id !== client.clientId) throw new InvalidClientError('Unknown client.');
+  if (sent.client_secret && !(client.clientSecret && safeEqual(sent.client_secret, client.clientSecret))) {
+    throw new InvalidClientError('Invalid client credentials.');
+  }
+}
