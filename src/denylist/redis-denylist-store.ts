@@ -122,7 +122,7 @@ export class RedisDenylistStore implements DenylistStore {
 }
 
 /** The cut-off that applies to `sessionId`, from `<cutoff>[:<spared session>]:<exp>`; null when none applies. */
-function parseCutoff(value: string | null | undefined, sessionId: string, now: number): number | null {
+export function parseCutoff(value: string | null | undefined, sessionId: string, now: number): number | null {
   if (!value) return null;
   const first = value.indexOf(':');
   const last = value.lastIndexOf(':');
