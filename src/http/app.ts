@@ -95,13 +95,14 @@ export function createApp(deps: AppDeps): Express {
       docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
     }),
   );
+  const authIfSent = requireAuth(authenticator, { publicUrl: config.server.publicUrl, optional: true });
   const guards = { auth, throttles, sameSite };
   app.use('/auth', authRoutes({ signIn: deps.signIn, logoutAuth, ...guards }));
   app.use(
     '/auth/token',
     tokenEndpoint({ signIn: deps.signIn, client: config.cognito, groupScopes: config.groupScopes, throttles, sameSite }),
   );
-  app.use('/auth', accountRoutes({ accounts: deps.accounts, ...guards }));
+  app.use('/auth', accountRoutes({ accounts: deps.accounts, authIfSent, ...guards }));
   app.use('/books', bookRoutes(deps.books, auth));
   app.use(notFound);
   app.use(errorHandler);

@@ -16,12 +16,21 @@ export interface RequireAuthOptions {
    * Logout uses it so that repeating a logout whose revocation failed can finish revoking the refresh token.
    */
   admitLoggedOut?: (req: Request) => boolean;
+  /**
+   * A request without an Authorization header goes on without a principal (a route that serves signed-in and
+   * signed-out callers). A token that is sent must still be valid.
+   */
+  optional?: boolean;
 }
 
 /** Requires a valid, not logged-out access token; puts the Principal in `res.locals.principal`. */
 export function requireAuth(authenticator: Authenticator, options: RequireAuthOptions = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
+      if (options.optional && !req.get('authorization')) {
+        next();
+        return;
+      }
       const tokenInUrl = typeof req.query === 'object' && req.query !== null && 'access_token' in req.query;
       const token = extractBearerToken(req.get('authorization'), tokenInUrl);
       if (options.admitLoggedOut?.(req)) {

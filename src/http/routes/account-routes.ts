@@ -44,8 +44,10 @@ const CODE_SENT_IF_ACCOUNT_EXISTS = {
 export interface AccountRoutesDeps {
   /** Account lifecycle logic. */
   accounts: AccountService;
-  /** Bearer verification for change-password and MFA setup of a signed-in user. */
+  /** Bearer verification for change-password. */
   auth: RequestHandler;
+  /** Bearer verification when a token is sent: MFA setup serves signed-in users and logins in MFA_SETUP. */
+  authIfSent: RequestHandler;
   /** The budgets: per client IP, per (client IP, username) shared with login, and per user. */
   throttles: Throttles;
   /** Refuses cross-site browser requests on the routes that need no token. */
@@ -57,11 +59,9 @@ const jsonOnly = requireMediaType('application/json');
 /** Builds the account routes, mounted under /auth. */
 export function accountRoutes(deps: AccountRoutesDeps): Router {
   const router = Router();
-  const { auth, sameSite, throttles } = deps;
+  const { auth, authIfSent, sameSite, throttles } = deps;
   // Every route that calls Cognito without a token: same-site browsers only, then the address and username budgets.
   const withoutToken = [sameSite, jsonOnly, throttles.address, throttles.username];
-  // MFA setup serves two callers: a signed-in user (Bearer) and a login in the MFA_SETUP challenge (session).
-  const authIfSent: RequestHandler = (req, res, next) => (req.get('authorization') ? auth(req, res, next) : next());
   const signedIn = (locals: Record<string, unknown>): Principal | undefined => locals.principal as Principal | undefined;
   /** Runs `guards` only for a caller that sent no token (the MFA_SETUP challenge). */
   const whenSignedOut = (...guards: RequestHandler[]): RequestHandler => {
