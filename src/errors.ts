@@ -126,7 +126,14 @@ export class UnauthorizedError extends ServiceError {
 }
 
 /** The token is not one this API accepts (signature, issuer, client, use, time, logged out). */
-export class InvalidTokenError extends ServiceError {}
+export class InvalidTokenError extends ServiceError {
+  /** Why, as one short fixed word (`expired`, `signature`, `logged_out`, …): a metrics label, never shown. */
+  readonly reason: string;
+  constructor(message: string, options: ServiceErrorOptions & { reason?: string } = {}) {
+    super(message, options);
+    this.reason = options.reason ?? 'invalid';
+  }
+}
 
 /** A valid token without the scopes the route needs. */
 export class InsufficientScopeError extends ServiceError {

@@ -22,6 +22,8 @@ import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { redisRateLimitStore } from './http/throttles';
 import { createLogger } from './logger';
+import { noMetrics, type Metrics } from './metrics/metrics';
+import { createMetricsServer, PrometheusMetrics } from './metrics/prometheus';
 import { AccountService } from './signin/account-service';
 import type { CognitoAccounts, CognitoSignIn } from './signin/model';
 import { SignInService } from './signin/sign-in-service';
@@ -47,6 +49,8 @@ export interface Parts {
   denylist?: DenylistStore;
   /** The OpenAPI document; default: openapi.yaml. */
   openapi?: Record<string, unknown>;
+  /** The instruments; default: Prometheus when METRICS_PORT is set, else none. */
+  metrics?: Metrics;
 }
 
 /** One instance of the service, built but not listening. */
@@ -61,16 +65,20 @@ export interface Assembled {
   verifier: AccessTokenVerifier;
   /** The aws-jwt-verify verifier under the cache, whose signing keys start-up loads. */
   keys: CognitoAccessTokenVerifier;
+  /** The instruments the parts record into. */
+  metrics: Metrics;
 }
 
 /** Builds every client, store and service of one instance, and the app over them. */
 export function assemble(config: Config, logger: Logger, parts: Parts = {}): Assembled {
+  const metrics = parts.metrics ?? (config.server.metricsPort ? new PrometheusMetrics() : noMetrics);
   const redis = parts.redis ?? (config.redis ? createRedisClient(config.redis) : undefined);
   const denylist =
-    parts.denylist ?? (redis ? new RedisDenylistStore(redis, { keyPrefix: config.keyPrefix }) : new MemoryDenylistStore());
+    parts.denylist ??
+    (redis ? new RedisDenylistStore(redis, { keyPrefix: config.keyPrefix, metrics }) : new MemoryDenylistStore());
   const keys = new CognitoAccessTokenVerifier(config.cognito);
-  const verifier = parts.verifier ?? new CachedTokenVerifier(keys, { maxEntries: config.tokenCacheSize });
-  const cognito = new CognitoClient(config.cognito, { sdk: parts.cognitoSdk });
+  const verifier = parts.verifier ?? new CachedTokenVerifier(keys, { maxEntries: config.tokenCacheSize, metrics });
+  const cognito = new CognitoClient(config.cognito, { sdk: parts.cognitoSdk, metrics });
   const signIn = new SignInService(parts.cognitoSignIn ?? new SdkCognitoSignIn(cognito), denylist, logger, {
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
@@ -84,8 +92,9 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     readiness: { denylist, verifier },
     rateLimitStore: redis ? (name) => redisRateLimitStore(redis, config.keyPrefix, name) : undefined,
     openapi: parts.openapi,
+    metrics,
   });
-  return { app, redis, denylist, verifier, keys };
+  return { app, redis, denylist, verifier, keys, metrics };
 }
 
 /** Reads the environment, listens; on SIGTERM finishes in-flight requests and closes Redis. */
@@ -102,7 +111,7 @@ export function main(): void {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const { app, redis, keys } = assemble(config, logger);
+  const { app, redis, keys, metrics } = assemble(config, logger);
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
   if (config.production && !config.server.publicUrl) {
@@ -113,9 +122,17 @@ export function main(): void {
   const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {
     logger.info({ port: config.server.port, host: config.server.host }, 'listening');
   });
+  const { metricsPort } = config.server;
+  const metricsServer =
+    metrics instanceof PrometheusMetrics && metricsPort
+      ? createMetricsServer(metrics.registry).listen(metricsPort, config.server.host, () => {
+          logger.info({ port: metricsPort, host: config.server.host }, 'metrics listening');
+        })
+      : undefined;
 
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
+    metricsServer?.close();
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
     // Keep-alive connections would hold close() open: drop each as soon as its last response is out.
     const sweep = setInterval(() => server.closeIdleConnections(), 100).unref();

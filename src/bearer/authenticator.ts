@@ -16,7 +16,7 @@ export class Authenticator {
   /** Verifies the token, then refuses it when its session logged out or the user logged out everywhere after. */
   async authenticate(token: string): Promise<Principal> {
     const { principal, loggedOut } = await this.inspect(token);
-    if (loggedOut) throw new InvalidTokenError('The session of this token has logged out.');
+    if (loggedOut) throw new InvalidTokenError('The session of this token has logged out.', { reason: 'logged_out' });
     return principal;
   }
 

@@ -71,15 +71,34 @@ export interface AccessTokenVerifier {
 
 /** Checks the contract adds to aws-jwt-verify's: RS256 only, `exp` required, `iat` not in the future. */
 function contractChecks({ header, payload }: { header: JwtHeader; payload: JwtPayload }): void {
-  if (header.alg !== 'RS256') throw new InvalidTokenError('The token must be signed with RS256.');
+  const refuse = (reason: string, message: string) => new InvalidTokenError(message, { reason });
+  if (header.alg !== 'RS256') throw refuse('algorithm', 'The token must be signed with RS256.');
   // RFC 7515 §4.1.11: a recipient that does not understand every critical extension must refuse the token.
-  if ('crit' in header) throw new InvalidTokenError('The token has critical header parameters this API does not support.');
-  if (typeof payload.exp !== 'number') throw new InvalidTokenError('The token has no expiry.');
+  if ('crit' in header) throw refuse('header', 'The token has critical header parameters this API does not support.');
+  if (typeof payload.exp !== 'number') throw refuse('claims', 'The token has no expiry.');
   if (typeof payload.iat === 'number' && payload.iat - CLOCK_SKEW_SECONDS > Date.now() / 1000) {
-    throw new InvalidTokenError('The token was issued in the future.');
+    throw refuse('not_yet_valid', 'The token was issued in the future.');
   }
-  if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('The token has no subject.');
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('claims', 'The token has no subject.');
 }
+
+/** aws-jwt-verify's refusals, most specific class first: [class, reason (a metrics label), description]. */
+const REFUSALS: [abstract new (...args: never[]) => Error, string, string][] = [
+  [JwtExpiredError, 'expired', 'The token has expired.'],
+  [JwtNotBeforeError, 'not_yet_valid', 'The token is not valid yet.'],
+  [JwtInvalidIssuerError, 'issuer', 'The token was issued by another issuer.'],
+  // CognitoJwtVerifier picks the pool by the token's `iss`; a token of a pool it wasn't given fails that lookup.
+  [ParameterValidationError, 'issuer', 'The token was issued by another issuer.'],
+  [CognitoJwtInvalidTokenUseError, 'token_use', 'The token is not an access token.'],
+  [CognitoJwtInvalidClientIdError, 'client', 'The token was issued to a client this API does not accept.'],
+  [JwtInvalidSignatureAlgorithmError, 'algorithm', 'The token must be signed with RS256.'],
+  [JwtInvalidSignatureError, 'signature', 'The token signature is invalid.'],
+  [KidNotFoundInJwksError, 'unknown_key', 'The token was signed with an unknown key.'],
+  [WaitPeriodNotYetEndedJwkError, 'unknown_key', 'The token was signed with an unknown key.'],
+  [JwtWithoutValidKidError, 'unknown_key', 'The token names no signing key.'],
+  [JwtParseError, 'malformed', 'The token is malformed.'],
+  [JwtInvalidClaimError, 'claims', 'The token has an invalid claim.'],
+];
 
 /** Turns aws-jwt-verify's errors into the contract's: 401 for the token's faults, 503 when keys can't be had. */
 function mapVerifyError(err: unknown): Error {
@@ -87,26 +106,8 @@ function mapVerifyError(err: unknown): Error {
   if (err instanceof FetchError || err instanceof JwksNotAvailableInCacheError || err instanceof JwksValidationError) {
     return new TemporarilyUnavailableError('The signing keys (JWKS) could not be loaded.', { retryAfterSeconds: 5, cause: err });
   }
-  const message = (() => {
-    if (err instanceof JwtExpiredError) return 'The token has expired.';
-    if (err instanceof JwtNotBeforeError) return 'The token is not valid yet.';
-    // CognitoJwtVerifier picks the pool by the token's `iss`; a token of a pool it wasn't given fails that lookup.
-    if (err instanceof JwtInvalidIssuerError || err instanceof ParameterValidationError) {
-      return 'The token was issued by another issuer.';
-    }
-    if (err instanceof CognitoJwtInvalidTokenUseError) return 'The token is not an access token.';
-    if (err instanceof CognitoJwtInvalidClientIdError) return 'The token was issued to a client this API does not accept.';
-    if (err instanceof JwtInvalidSignatureAlgorithmError) return 'The token must be signed with RS256.';
-    if (err instanceof JwtInvalidSignatureError) return 'The token signature is invalid.';
-    if (err instanceof KidNotFoundInJwksError || err instanceof WaitPeriodNotYetEndedJwkError) {
-      return 'The token was signed with an unknown key.';
-    }
-    if (err instanceof JwtWithoutValidKidError) return 'The token names no signing key.';
-    if (err instanceof JwtParseError) return 'The token is malformed.';
-    if (err instanceof JwtInvalidClaimError) return 'The token has an invalid claim.';
-    return 'The token is invalid.';
-  })();
-  return new InvalidTokenError(message, { cause: err });
+  const [, reason, message] = REFUSALS.find(([type]) => err instanceof type) ?? [Error, 'invalid', 'The token is invalid.'];
+  return new InvalidTokenError(message, { reason, cause: err });
 }
 
 type Verify = (token: string) => Promise<JwtPayload>;

@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { CognitoConfig } from '../config/config';
+import { noMetrics, secondsSince, type Metrics } from '../metrics/metrics';
 import { toServiceError, type CallErrors } from './cognito-errors';
 import { asAmazonCognitoError } from './cognito-local-quirks';
 
@@ -24,6 +25,8 @@ interface SdkCommand<Output> {
 export interface CognitoClientOptions {
   /** The SDK client; tests pass one whose chosen calls get canned answers. Default: one built from the config. */
   sdk?: CognitoIdentityProviderClient;
+  /** Counts and times each call; default: nothing counted. */
+  metrics?: Metrics;
 }
 
 /** Sends Cognito calls for the app client of `config`; main.ts builds one and hands it to every Cognito wrapper. */
@@ -32,12 +35,14 @@ export class CognitoClient {
   readonly sdk: CognitoIdentityProviderClient;
   /** cognito-local's errors are rewritten into Amazon Cognito's before they are mapped; only on a local endpoint. */
   private readonly local: boolean;
+  private readonly metrics: Metrics;
 
   constructor(
     readonly config: CognitoConfig,
     options: CognitoClientOptions = {},
   ) {
     this.local = config.endpoint !== undefined;
+    this.metrics = options.metrics ?? noMetrics;
     this.sdk =
       options.sdk ??
       new CognitoIdentityProviderClient({
@@ -65,12 +70,17 @@ export class CognitoClient {
    * errors whose meaning depends on the call mean for this one; the rest mean the same for every call.
    */
   async send<Output>(command: SdkCommand<Output>, errors: CallErrors = {}): Promise<Output> {
+    const operation = command.constructor.name.replace(/Command$/, '');
+    const start = process.hrtime.bigint();
     try {
       // `never`: the SDK's overloads can't be named without its transitive types; SdkCommand pins the output type.
       const output: unknown = await this.sdk.send(command as never, { abortSignal: AbortSignal.timeout(COGNITO_CALL_DEADLINE_MS) });
+      this.metrics.cognitoCall(operation, 'ok', secondsSince(start));
       return output as Output;
     } catch (err) {
-      throw toServiceError(this.local ? asAmazonCognitoError(command, err) : err, errors);
+      const error = toServiceError(this.local ? asAmazonCognitoError(command, err) : err, errors);
+      this.metrics.cognitoCall(operation, error.name, secondsSince(start));
+      throw error;
     }
   }
 }

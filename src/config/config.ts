@@ -55,6 +55,8 @@ export interface Config {
     corsOrigins: string[];
     /** The API's external base URL (no trailing slash); undefined: derived from each request. */
     publicUrl?: string;
+    /** Port of the separate Prometheus listener (`GET /metrics`, on HOST); undefined: no metrics at all. */
+    metricsPort?: number;
   };
   /** Cognito pool and client. */
   cognito: CognitoConfig;
@@ -120,6 +122,10 @@ const envSchema = z
   .object({
     NODE_ENV: optionalText,
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    METRICS_PORT: z.preprocess(
+      (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+      z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional(),
+    ),
     HOST: optionalText.default('0.0.0.0'),
     AWS_REGION: optionalText.refine((value) => value === undefined || /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value), {
       message: 'must be an AWS region such as eu-west-1',
@@ -161,6 +167,9 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (!env.AWS_REGION && !env.COGNITO_ENDPOINT) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'required unless COGNITO_ENDPOINT is set' });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT && env.PORT !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT: the API port never serves /metrics' });
     }
     if (env.NODE_ENV === 'production' && !env.REDIS_URL && env.REDIS_CLUSTER_NODES.length === 0) {
       ctx.addIssue({
@@ -230,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
       corsOrigins: e.CORS_ORIGINS,
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      metricsPort: e.METRICS_PORT,
     },
     cognito: {
       region,

@@ -1,6 +1,7 @@
 // The denylist on Redis (single server or Cluster): shared by every instance, so a logout counts everywhere at once.
 import type { Cluster, Redis } from 'ioredis';
 import { TemporarilyUnavailableError } from '../errors';
+import { noMetrics, secondsSince, type Metrics } from '../metrics/metrics';
 import type { RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
 
 /**
@@ -42,6 +43,8 @@ export interface RedisDenylistStoreOptions {
   keyPrefix: string;
   /** Clock in epoch ms; replaceable for tests. */
   now?: () => number;
+  /** Times each command; default: nothing timed. */
+  metrics?: Metrics;
 }
 
 /** Session state in Redis: one hash per user (`<prefix>denylist:<sub>`), one key per refresh token. */
@@ -49,6 +52,7 @@ export class RedisDenylistStore implements DenylistStore {
   private readonly redis: WithPutField;
   private readonly prefix: string;
   private readonly now: () => number;
+  private readonly metrics: Metrics;
 
   constructor(redis: RedisClient, options: RedisDenylistStoreOptions) {
     if (!('putDenylistField' in redis)) {
@@ -57,6 +61,7 @@ export class RedisDenylistStore implements DenylistStore {
     this.redis = redis as WithPutField;
     this.prefix = options.keyPrefix;
     this.now = options.now ?? Date.now;
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   /** The key of a user's denylist hash. */
@@ -72,18 +77,18 @@ export class RedisDenylistStore implements DenylistStore {
   async revokeSession(sub: string, sessionId: string, ttlSeconds: number): Promise<void> {
     const now = this.nowSeconds();
     const expiry = now + ttlSeconds;
-    await this.call(() => this.redis.putDenylistField(this.denylistKey(sub), `s:${sessionId}`, String(expiry), expiry, now));
+    await this.call('putDenylistField', () => this.redis.putDenylistField(this.denylistKey(sub), `s:${sessionId}`, String(expiry), expiry, now));
   }
 
   async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void> {
     const now = this.nowSeconds();
     const expiry = now + ttlSeconds;
     const value = spareSessionId ? `${cutoff}:${spareSessionId}:${expiry}` : `${cutoff}:${expiry}`;
-    await this.call(() => this.redis.putDenylistField(this.denylistKey(sub), CUTOFF_FIELD, value, expiry, now));
+    await this.call('putDenylistField', () => this.redis.putDenylistField(this.denylistKey(sub), CUTOFF_FIELD, value, expiry, now));
   }
 
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
-    const [session, cutoff] = await this.call(() =>
+    const [session, cutoff] = await this.call('hmget', () =>
       this.redis.hmget(this.denylistKey(sub), `s:${sessionId}`, CUTOFF_FIELD),
     );
     const now = this.nowSeconds();
@@ -91,20 +96,20 @@ export class RedisDenylistStore implements DenylistStore {
   }
 
   async rememberRefreshToken(tokenId: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void> {
-    await this.call(() => this.redis.set(this.refreshTokenKey(tokenId), JSON.stringify(record), 'EX', ttlSeconds));
+    await this.call('set', () => this.redis.set(this.refreshTokenKey(tokenId), JSON.stringify(record), 'EX', ttlSeconds));
   }
 
   async findRefreshToken(tokenId: string): Promise<RefreshTokenRecord | null> {
-    const value = await this.call(() => this.redis.get(this.refreshTokenKey(tokenId)));
+    const value = await this.call('get', () => this.redis.get(this.refreshTokenKey(tokenId)));
     return value ? (JSON.parse(value) as RefreshTokenRecord) : null;
   }
 
   async forgetRefreshToken(tokenId: string): Promise<void> {
-    await this.call(() => this.redis.del(this.refreshTokenKey(tokenId)));
+    await this.call('del', () => this.redis.del(this.refreshTokenKey(tokenId)));
   }
 
   async ping(): Promise<void> {
-    await this.call(() => this.redis.ping());
+    await this.call('ping', () => this.redis.ping());
   }
 
   private nowSeconds(): number {
@@ -112,10 +117,14 @@ export class RedisDenylistStore implements DenylistStore {
   }
 
   /** Runs a command; any Redis failure becomes a 503, so a protected route fails closed. */
-  private async call<T>(command: () => Promise<T>): Promise<T> {
+  private async call<T>(name: string, command: () => Promise<T>): Promise<T> {
+    const start = process.hrtime.bigint();
     try {
-      return await command();
+      const result = await command();
+      this.metrics.redisCommand(name, secondsSince(start), false);
+      return result;
     } catch (err) {
+      this.metrics.redisCommand(name, secondsSince(start), true);
       throw new TemporarilyUnavailableError('The session store (Redis) is not answering.', { retryAfterSeconds: 2, cause: err });
     }
   }

@@ -7,9 +7,10 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../bearer/authenticator';
 import type { BookStore } from '../books/book-store';
 import type { Config } from '../config/config';
+import { noMetrics, type Metrics } from '../metrics/metrics';
 import type { AccountService } from '../signin/account-service';
 import type { SignInService } from '../signin/sign-in-service';
-import { requireAuth } from './auth-middleware';
+import { requireAuth, scopeGuard } from './auth-middleware';
 import { errorHandler, notFound } from './error-handler';
 import { createThrottles } from './throttles';
 import { sameSiteOnly } from './same-site';
@@ -19,7 +20,9 @@ import { authRoutes } from './routes/auth-routes';
 import { bookRoutes } from './routes/book-routes';
 import { loadOpenApiDocument, withHostedUi, withIntro } from './openapi-document';
 import { metaRoutes, type Readiness } from './routes/meta-routes';
+import { forwardAuthRoutes } from './routes/forward-auth';
 import { tokenEndpoint } from './routes/token-endpoint';
+import { markMount, timeRequests } from './request-metrics';
 
 /** Everything the app needs, built by main.ts's assemble(). */
 export interface AppDeps {
@@ -41,17 +44,21 @@ export interface AppDeps {
   rateLimitStore?: (name: string) => Store;
   /** The OpenAPI document; read from openapi.yaml when absent. */
   openapi?: Record<string, unknown>;
+  /** Counts and times requests, token checks and refusals; nothing when absent. */
+  metrics?: Metrics;
 }
 
 /** Creates the app. */
 export function createApp(deps: AppDeps): Express {
   const { config } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const app = express();
   app.disable('x-powered-by');
   // API answers are per caller and never cached: an ETag would only cost a hash per response.
   app.set('etag', false);
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
 
+  if (metrics !== noMetrics) app.use(timeRequests(metrics));
   app.use(requestLogger(deps.logger));
   // Swagger UI's code flow fetches tokens from the hosted-UI domain: the one origin added to connect-src.
   const hostedUi = config.cognito.domain ? [new URL(config.cognito.domain).origin] : [];
@@ -74,18 +81,21 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '10kb' }));
 
   const { authenticator } = deps;
-  const throttles = createThrottles({ ...config.loginRateLimit, store: deps.rateLimitStore });
+  const throttles = createThrottles({ ...config.loginRateLimit, store: deps.rateLimitStore, metrics });
   const sameSite = sameSiteOnly({ corsOrigins: config.server.corsOrigins, publicUrl: config.server.publicUrl });
-  const auth = requireAuth(authenticator, { publicUrl: config.server.publicUrl });
+  const auth = requireAuth(authenticator, { publicUrl: config.server.publicUrl, metrics });
+  const requireScopes = scopeGuard(metrics);
   // A logout that sends a refresh token completes even when its session is already logged out: a first try whose
   // revocation failed (503) is repeated with the same tokens, and only then does Cognito revoke the refresh token.
   const logoutAuth = requireAuth(authenticator, {
     publicUrl: config.server.publicUrl,
     admitLoggedOut: (req) => typeof req.body?.refresh_token === 'string',
+    metrics,
   });
   const scopes = [...new Set(['books/read', 'books/write', ...[...config.groupScopes.values()].flat()])];
 
   app.use(
+    markMount,
     metaRoutes({
       readiness: deps.readiness,
       issuer: config.cognito.issuer,
@@ -95,15 +105,17 @@ export function createApp(deps: AppDeps): Express {
       docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
     }),
   );
-  const authIfSent = requireAuth(authenticator, { publicUrl: config.server.publicUrl, optional: true });
+  const authIfSent = requireAuth(authenticator, { publicUrl: config.server.publicUrl, optional: true, metrics });
   const guards = { auth, throttles, sameSite };
-  app.use('/auth', authRoutes({ signIn: deps.signIn, logoutAuth, ...guards }));
+  app.use('/auth', markMount, forwardAuthRoutes({ auth, requireScopes, metrics }));
+  app.use('/auth', markMount, authRoutes({ signIn: deps.signIn, logoutAuth, ...guards }));
   app.use(
     '/auth/token',
+    markMount,
     tokenEndpoint({ signIn: deps.signIn, client: config.cognito, groupScopes: config.groupScopes, throttles, sameSite }),
   );
-  app.use('/auth', accountRoutes({ accounts: deps.accounts, authIfSent, ...guards }));
-  app.use('/books', bookRoutes(deps.books, auth));
+  app.use('/auth', markMount, accountRoutes({ accounts: deps.accounts, authIfSent, ...guards }));
+  app.use('/books', markMount, bookRoutes(deps.books, auth, requireScopes));
   app.use(notFound);
   app.use(errorHandler);
   return app;

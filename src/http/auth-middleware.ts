@@ -4,7 +4,8 @@ import type { Authenticator } from '../bearer/authenticator';
 import { extractBearerToken } from '../bearer/bearer-token';
 import type { Principal } from '../bearer/principal';
 import { assertScopes } from '../bearer/scopes';
-import { UnauthorizedError } from '../errors';
+import { InvalidRequestError, InvalidTokenError, RetryLaterError, UnauthorizedError } from '../errors';
+import { noMetrics, type AuthOutcome, type Metrics } from '../metrics/metrics';
 import { publicBaseUrl } from './public-url';
 
 /** Options of requireAuth. */
@@ -21,10 +22,23 @@ export interface RequireAuthOptions {
    * signed-out callers). A token that is sent must still be valid.
    */
   optional?: boolean;
+  /** Counts each outcome; default: nothing counted. */
+  metrics?: Metrics;
+}
+
+/** Counts a refused token check by outcome (and reason, for an invalid token). */
+function countRefusal(metrics: Metrics, err: unknown): void {
+  let outcome: AuthOutcome = 'unavailable';
+  if (err instanceof UnauthorizedError) outcome = 'no_token';
+  else if (err instanceof InvalidRequestError) outcome = 'invalid_request';
+  else if (err instanceof InvalidTokenError) outcome = err.reason === 'logged_out' ? 'logged_out' : 'invalid_token';
+  else if (!(err instanceof RetryLaterError)) return;
+  metrics.authOutcome(outcome, outcome === 'invalid_token' ? (err as InvalidTokenError).reason : undefined);
 }
 
 /** Requires a valid, not logged-out access token; puts the Principal in `res.locals.principal`. */
 export function requireAuth(authenticator: Authenticator, options: RequireAuthOptions = {}): RequestHandler {
+  const metrics = options.metrics ?? noMetrics;
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       if (options.optional && !req.get('authorization')) {
@@ -38,8 +52,10 @@ export function requireAuth(authenticator: Authenticator, options: RequireAuthOp
       } else {
         res.locals.principal = await authenticator.authenticate(token);
       }
+      metrics.authOutcome('accepted');
       next();
     } catch (err) {
+      countRefusal(metrics, err);
       if (err instanceof UnauthorizedError) {
         err.resourceMetadataUrl = `${publicBaseUrl(req, options.publicUrl)}/.well-known/oauth-protected-resource`;
       }
@@ -48,12 +64,21 @@ export function requireAuth(authenticator: Authenticator, options: RequireAuthOp
   };
 }
 
-/** Requires every one of `scopes`; use after requireAuth. */
-export function requireScopes(...scopes: string[]): RequestHandler {
-  return (_req: Request, res: Response, next: NextFunction) => {
-    assertScopes(principalOf(res), scopes);
-    next();
-  };
+/** A route guard that requires every one of `scopes`; use after requireAuth. */
+export type RequireScopes = (...scopes: string[]) => RequestHandler;
+
+/** Builds requireScopes, counting refusals in `metrics`. */
+export function scopeGuard(metrics: Metrics = noMetrics): RequireScopes {
+  return (...scopes) =>
+    (_req: Request, res: Response, next: NextFunction) => {
+      try {
+        assertScopes(principalOf(res), scopes);
+      } catch (err) {
+        metrics.authOutcome('insufficient_scope');
+        throw err;
+      }
+      next();
+    };
 }
 
 /** The Principal requireAuth put on the response. */

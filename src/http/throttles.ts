@@ -5,6 +5,7 @@ import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'expre
 import { Cluster, type Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { TemporarilyUnavailableError, TooManyRequestsError } from '../errors';
+import { noMetrics, type Metrics } from '../metrics/metrics';
 import { principalOf } from './auth-middleware';
 
 /** Options of the budgets. */
@@ -20,6 +21,8 @@ export interface ThrottleOptions {
    * MemoryStore when absent (one instance only).
    */
   store?: (name: string) => Store;
+  /** Counts refusals by budget; default: nothing counted. */
+  metrics?: Metrics;
 }
 
 /** The budgets; each counts every attempt, successful or not, and over its limit answers 429 with Retry-After. */
@@ -36,6 +39,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest('base6
 
 /** Builds the three budgets. */
 export function createThrottles(options: ThrottleOptions): Throttles {
+  const metrics = options.metrics ?? noMetrics;
   const limiter = (name: string, limit: number, key: (req: Request, res: Response) => string, message: string) =>
     rateLimit({
       windowMs: options.windowSeconds * 1000,
@@ -45,6 +49,7 @@ export function createThrottles(options: ThrottleOptions): Throttles {
       store: options.store?.(name),
       keyGenerator: key,
       handler: (req, _res, next) => {
+        metrics.rateLimited(name);
         const resetTime =
           (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime() ??
           Date.now() + options.windowSeconds * 1000;

@@ -3,7 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { BookStore } from '../../books/book-store';
 import { NotFoundError } from '../../errors';
-import { requireScopes } from '../auth-middleware';
+import type { RequireScopes } from '../auth-middleware';
 import { requireMediaType } from '../media-type';
 import { parseInput } from '../validate';
 
@@ -12,8 +12,8 @@ const bookBody = z.object({
   author: z.string({ message: 'required' }).trim().min(1, 'required').max(200),
 });
 
-/** Builds the /books router; `auth` is the Bearer middleware every route runs first. */
-export function bookRoutes(books: BookStore, auth: RequestHandler): Router {
+/** Builds the /books router; `auth` is the Bearer middleware every route runs first, then `requireScopes`. */
+export function bookRoutes(books: BookStore, auth: RequestHandler, requireScopes: RequireScopes): Router {
   const router = Router();
 
   router.get('/', auth, requireScopes('books/read'), (_req, res) => {

@@ -1,0 +1,111 @@
+// The Metrics on prom-client, and the separate listener that serves them (METRICS_PORT; the API port never does).
+import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { AuthOutcome, ForwardAuthVerdict, Metrics } from './metrics';
+
+/** Buckets in seconds: the hot path takes well under a millisecond, Cognito calls tens to hundreds of them. */
+const FAST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** Metrics kept in a prom-client registry of their own (with the default process metrics). */
+export class PrometheusMetrics implements Metrics {
+  /** The registry to expose. */
+  readonly registry = new Registry();
+  private readonly requests = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by route template, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: FAST_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly auth = new Counter({
+    name: 'auth_outcomes_total',
+    help: 'Bearer token checks by outcome; reason says why a token was invalid.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly forward = new Counter({
+    name: 'forward_auth_verdicts_total',
+    help: 'Verdicts of GET /auth/verify given to proxies.',
+    labelNames: ['verdict'] as const,
+    registers: [this.registry],
+  });
+  private readonly cache = new Counter({
+    name: 'token_cache_lookups_total',
+    help: 'Lookups in the cache of verified tokens, by result (hit, miss).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly redis = new Histogram({
+    name: 'redis_command_duration_seconds',
+    help: 'Denylist commands sent to Redis, by command and whether they failed.',
+    labelNames: ['command', 'failed'] as const,
+    buckets: FAST_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly redisErrors = new Counter({
+    name: 'redis_command_errors_total',
+    help: 'Denylist commands that failed (timeout, connection), by command.',
+    labelNames: ['command'] as const,
+    registers: [this.registry],
+  });
+  private readonly cognito = new Histogram({
+    name: 'cognito_call_duration_seconds',
+    help: 'Calls to Cognito by operation and outcome (ok, or the domain error they ended in).',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: FAST_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly limited = new Counter({
+    name: 'rate_limit_refusals_total',
+    help: 'Requests refused with 429 by a budget (address, username, user).',
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  request(route: string, method: string, status: number, seconds: number): void {
+    this.requests.observe({ route, method, status: String(status) }, seconds);
+  }
+
+  authOutcome(outcome: AuthOutcome, reason = ''): void {
+    this.auth.inc({ outcome, reason });
+  }
+
+  forwardAuth(verdict: ForwardAuthVerdict): void {
+    this.forward.inc({ verdict });
+  }
+
+  tokenCache(hit: boolean): void {
+    this.cache.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  redisCommand(command: string, seconds: number, failed: boolean): void {
+    this.redis.observe({ command, failed: String(failed) }, seconds);
+    if (failed) this.redisErrors.inc({ command });
+  }
+
+  cognitoCall(operation: string, outcome: string, seconds: number): void {
+    this.cognito.observe({ operation, outcome }, seconds);
+  }
+
+  rateLimited(budget: string): void {
+    this.limited.inc({ budget });
+  }
+}
+
+/** Serves `GET /metrics` from `registry` on its own port; anything else is 404. */
+export function createMetricsServer(registry: Registry): Server {
+  return createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+      () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
+    );
+  });
+}

@@ -1,0 +1,132 @@
+// GET /auth/verify: the verdict a proxy asks for on every request, with the identity headers it passes on.
+import request from 'supertest';
+import { freePort } from '../src/dev/local-cognito';
+import { expectLoggedOut, expectUnavailable } from './support/assertions';
+import { login, stack, TestFleet, users, type TestApp } from './support/stack';
+import { foreignKey, mintAccessToken, POOL_KID, accessClaims, signJwt } from './support/tokens';
+
+const fleet = new TestFleet();
+let api: TestApp;
+
+beforeAll(async () => {
+  api = await fleet.instance({ env: { COGNITO_ALLOWED_CLIENT_IDS: 'machineclient123' } });
+});
+afterAll(() => fleet.close());
+
+const verify = (token?: string, path = '/auth/verify') => {
+  const req = request(api.app).get(path);
+  return token ? req.set('Authorization', `Bearer ${token}`) : req;
+};
+
+describe('a valid token', () => {
+  it('gets 200, no body, and the identity headers', async () => {
+    const tokens = await login(api.app, users.editor);
+    const response = await verify(tokens.access_token);
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('');
+    expect(response.headers['content-length']).toBe('0');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers).toMatchObject({
+      'x-auth-request-user': 'editor',
+      'x-auth-request-sub': expect.stringMatching(/^[0-9a-f-]{36}$/),
+      'x-auth-request-groups': 'editors',
+      'x-auth-request-scopes': 'aws.cognito.signin.user.admin books/read books/write',
+      'x-auth-request-client-id': stack.clientId,
+    });
+  });
+
+  it('gets the same verdict whatever the method and whatever path follows (Envoy appends the original path)', async () => {
+    const tokens = await login(api.app, users.reader);
+    for (const method of ['post', 'put', 'delete', 'patch', 'head'] as const) {
+      const response = await request(api.app)[method]('/auth/verify/api/orders/7?x=1')
+        .set('Authorization', `Bearer ${tokens.access_token}`)
+        .set('Content-Type', 'application/json')
+        .send(method === 'head' ? undefined : '{"a":1}');
+      expect(response.status).toBe(200);
+      expect(response.headers['x-auth-request-user']).toBe('reader');
+    }
+  });
+
+  it('answers a machine-to-machine token with an empty user and its client id', async () => {
+    const token = mintAccessToken(stack.issuer, 'machineclient123', { sub: 'machineclient123', username: undefined, scope: 'books/read' });
+    const response = await verify(token);
+    expect(response.status).toBe(200);
+    expect(response.headers['x-auth-request-user']).toBe('');
+    expect(response.headers['x-auth-request-sub']).toBe('machineclient123');
+    expect(response.headers['x-auth-request-groups']).toBe('');
+    expect(response.headers['x-auth-request-scopes']).toBe('books/read');
+    expect(response.headers['x-auth-request-client-id']).toBe('machineclient123');
+  });
+
+  it('percent-encodes a name that is not ASCII, rather than failing the request', async () => {
+    const token = mintAccessToken(stack.issuer, stack.clientId, { username: 'zoë', 'cognito:groups': ['équipe', 'readers'] });
+    const response = await verify(token);
+    expect(response.status).toBe(200);
+    expect(response.headers['x-auth-request-user']).toBe('zo%C3%AB');
+    expect(decodeURIComponent(response.headers['x-auth-request-groups'] ?? '')).toBe('équipe,readers');
+  });
+});
+
+describe('scopes', () => {
+  it('admits a caller holding every scope ?scope= names', async () => {
+    const tokens = await login(api.app, users.editor);
+    const response = await verify(tokens.access_token, '/auth/verify?scope=books/read%20books/write');
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 403 insufficient_scope, with the scope in the challenge, when one is missing', async () => {
+    const tokens = await login(api.app, users.reader);
+    const response = await verify(tokens.access_token, '/auth/verify?scope=books/read+books/write');
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({ error: 'insufficient_scope', error_description: 'This call needs the scope(s): books/read books/write.' });
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="This call needs the scope(s): books/read books/write.", scope="books/read books/write"',
+    );
+    expect(response.headers['x-auth-request-user']).toBeUndefined();
+  });
+
+  it('adds up a repeated ?scope=, and refuses one that is too long with 400', async () => {
+    const tokens = await login(api.app, users.reader);
+    const repeated = await verify(tokens.access_token, '/auth/verify?scope=books/read&scope=books/write');
+    expect(repeated.status).toBe(403);
+    expect(repeated.headers['www-authenticate']).toMatch(/scope="books\/read books\/write"$/);
+    const long = await verify(tokens.access_token, `/auth/verify?scope=${'a'.repeat(1025)}`);
+    expect(long.status).toBe(400);
+    expect(long.body.details).toEqual([{ path: 'scope', message: 'at most 1024 characters' }]);
+  });
+});
+
+describe('refusals', () => {
+  it('answers no token with 401 and the Bearer challenge naming the metadata', async () => {
+    const response = await verify();
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('unauthorized');
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="api", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource"$/);
+  });
+
+  it('answers a forged token with 401 invalid_token', async () => {
+    const forged = signJwt({ alg: 'RS256', typ: 'JWT', kid: POOL_KID }, accessClaims(stack.issuer, stack.clientId), foreignKey());
+    const response = await verify(forged);
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: 'invalid_token', error_description: 'The token signature is invalid.' });
+  });
+
+  it('answers a logged-out token with 401, at once', async () => {
+    const tokens = await login(api.app, users.reader);
+    await request(api.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    expectLoggedOut(await verify(tokens.access_token));
+  });
+
+  it('reads the token from the Authorization header only', async () => {
+    const tokens = await login(api.app, users.reader);
+    const response = await request(api.app).get(`/auth/verify?access_token=${tokens.access_token}`);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('invalid_request');
+  });
+
+  it('answers 503 when the denylist cannot be read (fail closed)', async () => {
+    const down = await fleet.instance({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
+    const response = await request(down.app).get('/auth/verify').set('Authorization', `Bearer ${mintAccessToken(stack.issuer, stack.clientId)}`);
+    expectUnavailable(response);
+  });
+});
