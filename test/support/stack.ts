@@ -108,9 +108,9 @@ export class TestFleet {
   }
 }
 
-/** Logs a demo user in through /auth/login and returns the token response body. */
+/** Logs a demo user in through /auth/login of an app (or a URL) and returns the token response body. */
 export async function login(
-  app: Express,
+  app: Express | string,
   user: { username: string; password: string } = users.reader,
 ): Promise<{ access_token: string; id_token: string; refresh_token: string; expires_in: number }> {
   const response = await request(app).post('/auth/login').send({ username: user.username, password: user.password });

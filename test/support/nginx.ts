@@ -1,0 +1,81 @@
+// Debian's nginx run with the configuration in deploy/nginx/, on loopback ports; installs the package when missing.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/dev/local-cognito';
+
+const NGINX = '/usr/sbin/nginx';
+const DEPLOY = path.resolve(__dirname, '../../deploy/nginx');
+
+/** Installs Debian's nginx with apt-get when absent (as root, as on CI); otherwise says what to do. */
+export function ensureNginx(): void {
+  if (existsSync(NGINX)) return;
+  if (process.getuid?.() !== 0) throw new Error(`${NGINX} is missing: install Debian's nginx package (sudo apt-get install nginx)`);
+  process.stderr.write('installing nginx with apt-get for the forward-auth test…\n');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'nginx'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+/** A running nginx. */
+export interface RunningNginx {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts nginx with deploy/nginx/ as shipped, except two things a test must choose: the listen port, and the
+ * upstreams (this service at `authPort`, the protected API at `apiPort`).
+ */
+export async function startNginx(authPort: number, apiPort: number): Promise<RunningNginx> {
+  ensureNginx();
+  const dir = mkdtempSync(path.join(tmpdir(), 'nginx-test-'));
+  const port = await freePort();
+  for (const file of readdirSync(DEPLOY)) copyFileSync(path.join(DEPLOY, file), path.join(dir, file));
+  const server = readFileSync(path.join(DEPLOY, 'api.conf'), 'utf8');
+  if (!/^ {2}listen 80;$/m.test(server)) throw new Error('deploy/nginx/api.conf no longer has "  listen 80;"');
+  writeFileSync(path.join(dir, 'api.conf'), server.replace(/^ {2}listen 80;$/m, `  listen 127.0.0.1:${port};`));
+  writeFileSync(
+    path.join(dir, 'upstreams.conf'),
+    `upstream auth_service { server 127.0.0.1:${authPort}; }\nupstream protected_api { server 127.0.0.1:${apiPort}; }\n`,
+  );
+  const temp = (name: string) => `${name}_temp_path ${path.join(dir, name)};`;
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${path.join(dir, 'nginx.pid')};`,
+      `error_log ${path.join(dir, 'error.log')} warn;`,
+      'events {}',
+      'http {',
+      '  access_log off;',
+      `  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}`,
+      '  include upstreams.conf;',
+      '  include api.conf;',
+      '}',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i += 1) {
+    if (await fetch(`${url}/nowhere`).then(() => true, () => false)) {
+      return {
+        url,
+        stop: async () => {
+          child.kill('SIGQUIT');
+          await exited;
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  const log = existsSync(path.join(dir, 'error.log')) ? readFileSync(path.join(dir, 'error.log'), 'utf8') : '';
+  throw new Error(`nginx did not start:\n${stderr}\n${log}`);
+}
