@@ -71,7 +71,15 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   if (config.server.corsOrigins.length > 0) {
-    app.use(cors({ origin: config.server.corsOrigins, credentials: true, maxAge: 600 }));
+    // A browser app must read why a call was refused (an expired token means refresh) and when to retry.
+    app.use(
+      cors({
+        origin: config.server.corsOrigins,
+        credentials: true,
+        maxAge: 600,
+        exposedHeaders: ['WWW-Authenticate', 'Retry-After'],
+      }),
+    );
   }
   // The redirect page comes back from the hosted UI's origin; any COOP there would cut it off from its opener.
   app.use('/docs/oauth2-redirect.html', (_req, res, next) => {
