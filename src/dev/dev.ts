@@ -77,7 +77,10 @@ async function main(): Promise<void> {
     DOCS_INTRO: docsIntro(pool.users),
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   };
-  writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+  // Readable by its owner only, except for docker compose (DEV_API=false), whose API containers read it as the
+  // image's non-root user: the demo pool's settings, on a local stack.
+  const mode = process.env.DEV_API === 'false' ? 0o644 : 0o600;
+  writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode });
   // cognito-local sends no email or SMS: the codes of sign-up, password reset and SMS MFA show up here instead.
   followPendingCodes(cognito.dbDir, (c) =>
     process.stdout.write(`[cognito-local] ${c.purpose} code for ${c.username} (${c.destination || 'no address'}): ${c.code}\n`),
