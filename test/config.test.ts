@@ -89,3 +89,19 @@ describe('loadConfig', () => {
     expect(message).not.toContain('\n');
   });
 });
+
+describe('METRICS_PORT', () => {
+  it('is off when unset or empty, and a port of its own when set', () => {
+    expect(loadConfig(base).server.metricsPort).toBeUndefined();
+    expect(loadConfig({ ...base, METRICS_PORT: '' }).server.metricsPort).toBeUndefined();
+    expect(loadConfig({ ...base, METRICS_PORT: '9464' }).server.metricsPort).toBe(9464);
+  });
+
+  it.each([
+    [{ METRICS_PORT: 'abc' }, 'Invalid configuration: METRICS_PORT: must be a port number'],
+    [{ METRICS_PORT: '70000' }, 'Invalid configuration: METRICS_PORT:'],
+    [{ PORT: '3000', METRICS_PORT: '3000' }, 'Invalid configuration: METRICS_PORT: must differ from PORT: the API port never serves /metrics'],
+  ])('refuses %p', (env, expected) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(expected);
+  });
+});
