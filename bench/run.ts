@@ -190,7 +190,13 @@ async function main(): Promise<void> {
     const service = await startServer('service', ['-r', './bench/loop-lag.cjs', 'dist/main.js'], env, pin.server, work);
     // The same service with Prometheus metrics on (METRICS_PORT), to show what they cost on the hot path.
     const metricsPort = String(await freePort());
-    const withMetrics = await startServer('service-metrics', ['dist/main.js'], { ...env, METRICS_PORT: metricsPort }, pin.server, work);
+    const withMetrics = await startServer(
+      'service-metrics',
+      ['-r', './bench/loop-lag.cjs', 'dist/main.js'],
+      { ...env, METRICS_PORT: metricsPort, LOOP_LAG_FILE: `${env.LOOP_LAG_FILE}.metrics` },
+      pin.server,
+      work,
+    );
     const tutorial = await startServer('tutorial', ['bench/peers/tutorial.cjs'], env, pin.server, work);
     const auth0 = await startServer('auth0', ['bench/peers/auth0.cjs'], env, pin.server, work);
     servers.push(service, withMetrics, tutorial, auth0);
@@ -220,15 +226,24 @@ async function main(): Promise<void> {
 
     const samples = new Map<string, Sample[]>(phases.map((p) => [p.name, []]));
     const lag: { p50: number; p99: number; max: number }[] = [];
+    // Metrics off and on are two processes: they run back to back, in the opposite order every other round (ABBA),
+    // so that neither always follows the same phase.
+    const off = phases.findIndex((p) => p.name === 'service /auth/me, warm token');
+    const on = phases.findIndex((p) => p.name === 'service /auth/me, warm token, metrics on');
+    const inOrder = phases.filter((_, i) => i !== on);
     for (let round = 1; round <= ROUNDS; round += 1) {
-      for (const phase of phases) {
+      const pair = round % 2 ? [phases[off]!, phases[on]!] : [phases[on]!, phases[off]!];
+      const order = inOrder.flatMap((phase) => (phase === phases[off] ? pair : [phase]));
+      for (const phase of order) {
         log(`round ${round}/${ROUNDS}: ${phase.name}`);
-        if (phase.server === service) service.child.kill('SIGUSR2');
+        if (phase.server === service || phase.server === withMetrics) phase.server.child.kill('SIGUSR2');
         const sample = await runPhase(phase);
         if (phase.server === service) {
           service.child.kill('SIGUSR2');
           await new Promise((resolve) => setTimeout(resolve, 100));
           lag.push(JSON.parse(readFileSync(env.LOOP_LAG_FILE, 'utf8')) as { p50: number; p99: number; max: number });
+        } else if (phase.server === withMetrics) {
+          withMetrics.child.kill('SIGUSR2');
         }
         if (sample.failures > 0) throw new Error(`${phase.name}: ${sample.failures} failed requests of ${sample.requests}`);
         if (next > fresh.length) throw new Error(`ran out of fresh tokens (${fresh.length}): raise BENCH_FRESH_TOKENS`);
