@@ -53,7 +53,12 @@ export interface ForwardAuthDeps {
  */
 export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
   const router = Router();
-  const checkScopes: RequestHandler = (req, res, next) => deps.requireScopes(...requiredScopes(req.query))(req, res, next);
+  // Most proxies ask without ?scope=: no guard to build for those.
+  const checkScopes: RequestHandler = (req, res, next) => {
+    const scopes = requiredScopes(req.query);
+    if (scopes.length === 0) return next();
+    return deps.requireScopes(...scopes)(req, res, next);
+  };
   const verify: RequestHandler = (_req, res) => {
     const principal = principalOf(res);
     deps.metrics.forwardAuth('allowed');
@@ -67,10 +72,10 @@ export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
     });
     res.status(200).end();
   };
-  const countRefusal = (err: unknown, _req: unknown, _res: unknown, next: (err: unknown) => void) => {
+  const countVerdict = (err: unknown, _req: unknown, _res: unknown, next: (err: unknown) => void) => {
     deps.metrics.forwardAuth(verdictOf(err));
     next(err);
   };
-  router.all(['/verify', '/verify/*rest'], deps.auth, checkScopes, verify, countRefusal);
+  router.all(['/verify', '/verify/*rest'], deps.auth, checkScopes, verify, countVerdict);
   return router;
 }
