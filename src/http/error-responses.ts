@@ -24,7 +24,7 @@ function quote(value: string): string {
 }
 
 /** Builds a `WWW-Authenticate: Bearer …` challenge from auth-params in order. */
-export function bearerChallenge(params: Record<string, string>): string {
+function bearerChallenge(params: Record<string, string>): string {
   const parts = Object.entries(params).map(([key, value]) => `${key}=${quote(value)}`);
   return `Bearer ${parts.join(', ')}`;
 }

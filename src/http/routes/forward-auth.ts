@@ -11,7 +11,7 @@ const MAX_SCOPE_PARAM = 1024;
  * A header value as sent: visible ASCII as it is; anything else (a Unicode username or group) percent-encoded as
  * UTF-8, since Node refuses other characters in headers and proxies would mangle them.
  */
-export function headerValue(value: string): string {
+function headerValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
