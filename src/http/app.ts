@@ -1,7 +1,6 @@
 // Builds the Express app over ready services: no global state, nothing constructed or listening here.
 import cors from 'cors';
-import express, { type Express } from 'express';
-import helmet from 'helmet';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../bearer/authenticator';
@@ -15,11 +14,12 @@ import { errorHandler, notFound } from './error-handler';
 import { createThrottles } from './throttles';
 import { sameSiteOnly } from './same-site';
 import { requestLogger } from './request-logger';
+import { securityHeaders } from './security-headers';
 import { accountRoutes } from './routes/account-routes';
 import { authRoutes } from './routes/auth-routes';
 import { bookRoutes } from './routes/book-routes';
 import { loadOpenApiDocument, withHostedUi, withIntro } from './openapi-document';
-import { metaRoutes, type Readiness } from './routes/meta-routes';
+import { docsRoutes, metaRoutes, type Readiness } from './routes/meta-routes';
 import { forwardAuthRoutes } from './routes/forward-auth';
 import { tokenEndpoint } from './routes/token-endpoint';
 import { markMount, timeRequests } from './request-metrics';
@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): Express {
   // No upgrade-insecure-requests: it would turn a local stack's http hosted UI into https calls that fail.
   // COOP allows popups: the hosted-UI login popup must reach back to Swagger UI through window.opener.
   app.use(
-    helmet({
+    securityHeaders({
       contentSecurityPolicy: { directives: { connectSrc: ["'self'", ...hostedUi], upgradeInsecureRequests: null } },
       crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
     }),
@@ -81,12 +81,6 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
-  // The redirect page comes back from the hosted UI's origin; any COOP there would cut it off from its opener.
-  app.use('/docs/oauth2-redirect.html', (_req, res, next) => {
-    res.removeHeader('Cross-Origin-Opener-Policy');
-    next();
-  });
-  app.use(express.json({ limit: '10kb' }));
 
   const { authenticator } = deps;
   const throttles = createThrottles({ ...config.loginRateLimit, store: deps.rateLimitStore, metrics });
@@ -100,30 +94,31 @@ export function createApp(deps: AppDeps): Express {
     admitLoggedOut: (req) => typeof req.body?.refresh_token === 'string',
     metrics,
   });
-  const scopes = [...new Set(['books/read', 'books/write', ...[...config.groupScopes.values()].flat()])];
-
-  app.use(
-    markMount,
-    metaRoutes({
-      readiness: deps.readiness,
-      issuer: config.cognito.issuer,
-      scopes,
-      publicUrl: config.server.publicUrl,
-      openapi: withIntro(withHostedUi(deps.openapi ?? loadOpenApiDocument(), config.cognito.domain), config.docsIntro),
-      docs: { clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization },
-    }),
-  );
   const authIfSent = requireAuth(authenticator, { publicUrl: config.server.publicUrl, optional: true, metrics });
+  const scopes = [...new Set(['books/read', 'books/write', ...[...config.groupScopes.values()].flat()])];
+  const openapi = withIntro(withHostedUi(deps.openapi ?? loadOpenApiDocument(), config.cognito.domain), config.docsIntro);
+  // The metrics name a request by its router's mount point; without metrics nothing needs it.
+  const mounted = (router: RequestHandler): RequestHandler[] => (metrics === noMetrics ? [router] : [markMount, router]);
   const guards = { auth, throttles, sameSite };
-  app.use('/auth', markMount, forwardAuthRoutes({ auth, requireScopes, metrics }));
-  app.use('/auth', markMount, authRoutes({ signIn: deps.signIn, logoutAuth, ...guards }));
+
+  // Routes that read no body come before the body parser, and the ones called most often come first of all:
+  // every router a request passes on its way costs it a little.
+  app.use(
+    ...mounted(metaRoutes({ readiness: deps.readiness, issuer: config.cognito.issuer, scopes, publicUrl: config.server.publicUrl, openapi })),
+  );
+  app.use('/auth', ...mounted(forwardAuthRoutes({ auth, requireScopes, metrics })));
+  app.use(express.json({ limit: '10kb' }));
+  app.use('/auth', ...mounted(authRoutes({ signIn: deps.signIn, logoutAuth, ...guards })));
   app.use(
     '/auth/token',
-    markMount,
-    tokenEndpoint({ signIn: deps.signIn, client: config.cognito, groupScopes: config.groupScopes, throttles, sameSite }),
+    ...mounted(tokenEndpoint({ signIn: deps.signIn, client: config.cognito, groupScopes: config.groupScopes, throttles, sameSite })),
   );
-  app.use('/auth', markMount, accountRoutes({ accounts: deps.accounts, authIfSent, ...guards }));
-  app.use('/books', markMount, bookRoutes(deps.books, auth, requireScopes));
+  app.use('/auth', ...mounted(accountRoutes({ accounts: deps.accounts, authIfSent, ...guards })));
+  app.use('/books', ...mounted(bookRoutes(deps.books, auth, requireScopes)));
+  app.use(
+    '/docs',
+    ...mounted(docsRoutes({ openapi, clientId: config.cognito.clientId, persistAuthorization: config.docsPersistAuthorization })),
+  );
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -61,6 +61,23 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = Router();
   const { auth, sameSite, throttles } = deps;
 
+  // First: the protected route called most often.
+  router.get('/me', auth, (_req, res) => {
+    const p = principalOf(res);
+    res.set('Cache-Control', 'no-store').json({
+      sub: p.sub,
+      username: p.username,
+      client_id: p.clientId,
+      scopes: p.scopes,
+      groups: p.groups,
+      token_use: p.tokenUse,
+      session_id: p.sessionId,
+      issued_at: p.issuedAt,
+      expires_at: p.expiresAt,
+      auth_time: p.authTime,
+    });
+  });
+
   router.post('/login', sameSite, jsonOnly, throttles.address, throttles.username, async (req, res) => {
     const body = parseInput(loginBody, req.body);
     sendLoginResult(res, await deps.signIn.login(body.username, body.password));
@@ -86,22 +103,6 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/logout-all', auth, async (_req, res) => {
     await deps.signIn.logoutAll(principalOf(res));
     res.status(204).end();
-  });
-
-  router.get('/me', auth, (_req, res) => {
-    const p = principalOf(res);
-    res.set('Cache-Control', 'no-store').json({
-      sub: p.sub,
-      username: p.username,
-      client_id: p.clientId,
-      scopes: p.scopes,
-      groups: p.groups,
-      token_use: p.tokenUse,
-      session_id: p.sessionId,
-      issued_at: p.issuedAt,
-      expires_at: p.expiresAt,
-      auth_time: p.authTime,
-    });
   });
 
   return router;

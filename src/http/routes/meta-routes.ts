@@ -1,4 +1,4 @@
-// Health, readiness, RFC 9728 metadata, and the OpenAPI document with Swagger UI.
+// Health, readiness, RFC 9728 metadata and the OpenAPI document; Swagger UI under /docs.
 import path from 'node:path';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
@@ -32,16 +32,19 @@ export interface MetaRoutesDeps {
   publicUrl?: string;
   /** The OpenAPI document as served. */
   openapi: Record<string, unknown>;
-  /** Swagger UI settings. */
-  docs: {
-    /** Pre-filled client id of the Authorize dialog. */
-    clientId: string;
-    /** Keep the authorization across page reloads (off unless asked for). */
-    persistAuthorization: boolean;
-  };
 }
 
-/** Builds the router of the public, non-auth routes. */
+/** What Swagger UI needs. */
+export interface DocsRoutesDeps {
+  /** The OpenAPI document as served. */
+  openapi: Record<string, unknown>;
+  /** Pre-filled client id of the Authorize dialog. */
+  clientId: string;
+  /** Keep the authorization across page reloads (off unless asked for). */
+  persistAuthorization: boolean;
+}
+
+/** Builds the router of the public, non-auth routes; /healthz first, as the route probed most often. */
 export function metaRoutes(deps: MetaRoutesDeps): Router {
   const router = Router();
 
@@ -81,23 +84,32 @@ export function metaRoutes(deps: MetaRoutesDeps): Router {
     res.json(deps.openapi);
   });
 
-  router.get('/docs/session-plugin.js', (_req, res) => {
+  return router;
+}
+
+/** Builds the router of Swagger UI, mounted at /docs, with the plugin that makes its Logout end the session. */
+export function docsRoutes(deps: DocsRoutesDeps): Router {
+  const router = Router();
+  // The redirect page comes back from the hosted UI's origin; any COOP there would cut it off from its opener.
+  router.use('/oauth2-redirect.html', (_req, res, next) => {
+    res.removeHeader('Cross-Origin-Opener-Policy');
+    next();
+  });
+  router.get('/session-plugin.js', (_req, res) => {
     res.sendFile(SESSION_PLUGIN);
   });
   router.use(
-    '/docs',
     swaggerUi.serve,
     swaggerUi.setup(deps.openapi, {
       customSiteTitle: 'Cognito JWT API',
       customJs: './session-plugin.js',
       customCss: SESSION_NOTICE_CSS,
       swaggerOptions: {
-        persistAuthorization: deps.docs.persistAuthorization,
+        persistAuthorization: deps.persistAuthorization,
         validatorUrl: null,
-        oauth: { clientId: deps.docs.clientId, usePkceWithAuthorizationCodeGrant: true },
+        oauth: { clientId: deps.clientId, usePkceWithAuthorizationCodeGrant: true },
       },
     }),
   );
-
   return router;
 }
