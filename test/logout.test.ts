@@ -1,5 +1,6 @@
 // Logout that really logs out: two instances share one Redis; a logged-out token is refused on both at once.
 import request from 'supertest';
+import { shortDigest } from '../src/denylist/denylist-store';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
 import { cognitoTakesRefreshToken } from './support/cognito-direct';
 import { login, TestFleet, users, type TestApp } from './support/stack';
@@ -95,16 +96,32 @@ describe('POST /auth/logout', () => {
     expect(response.body.details).toEqual([{ path: 'refresh_token', message: expect.any(String) }]);
   });
 
-  it('stores the session in the user\'s hash with a TTL', async () => {
+  it('stores the logged-out session under a key of its own, for the refresh token lifetime', async () => {
     const tokens = await login(a.app, users.editor);
     const meBody = (await me(a, tokens.access_token)).body;
     await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
-    const key = `${fleet.prefix}denylist:${meBody.sub}`;
-    const fields = await a.redis.hgetall(key);
-    expect(Object.keys(fields)).toContain(`s:${meBody.session_id}`);
+    const key = `${fleet.prefix}{${shortDigest(meBody.sub)}}${shortDigest(meBody.session_id)}`;
+    expect(await a.redis.get(key)).toBe('1');
     const ttl = await a.redis.ttl(key);
     expect(ttl).toBeGreaterThan(a.config.sessionTtlSeconds - 10);
     expect(ttl).toBeLessThanOrEqual(a.config.sessionTtlSeconds);
+  });
+
+  it('keeps a session only as long as its access tokens live once its refresh token is revoked', async () => {
+    const tokens = await login(a.app, users.editor);
+    const meBody = (await me(a, tokens.access_token)).body;
+    await request(a.app)
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .send({ refresh_token: tokens.refresh_token })
+      .expect(204);
+    // The service's record ties this refresh token to the session (cognito-local's tokens carry no origin_jti).
+    const key = `${fleet.prefix}{${shortDigest(meBody.sub)}}${shortDigest(meBody.session_id)}`;
+    expect(await a.redis.get(key)).toBe('1');
+    const ttl = await a.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(86_400 + 60 - 10);
+    expect(ttl).toBeLessThanOrEqual(86_400 + 60);
+    expect((await me(b, tokens.access_token)).body).toEqual(LOGGED_OUT);
   });
 });
 

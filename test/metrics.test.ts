@@ -65,7 +65,7 @@ describe('what the service records', () => {
     await request(api.app).post('/auth/login').send(wrong).expect(401);
     await request(api.app).post('/auth/login').send(wrong).expect(429);
     const text = await scrape();
-    expect(sample(text, 'redis_command_duration_seconds_count', { command: 'hmget', failed: 'false' })).toBeGreaterThan(0);
+    expect(sample(text, 'redis_command_duration_seconds_count', { command: 'mget', failed: 'false' })).toBeGreaterThan(0);
     expect(sample(text, 'cognito_call_duration_seconds_count', { operation: 'InitiateAuth', outcome: 'ok' })).toBeGreaterThan(0);
     expect(sample(text, 'cognito_call_duration_seconds_count', { operation: 'InitiateAuth', outcome: 'InvalidCredentialsError' })).toBe(1);
     expect(sample(text, 'rate_limit_refusals_total', { budget: 'username' })).toBe(1);

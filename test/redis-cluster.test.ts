@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
-import { isRevoked, refreshTokenId } from '../src/denylist/denylist-store';
+import { isRevoked, refreshTokenId, shortDigest } from '../src/denylist/denylist-store';
 import { startRedisCluster, type TestCluster } from './support/redis-cluster';
 import { login, stack, TestFleet, users, type TestApp } from './support/stack';
 import { createUser } from './support/users';
@@ -29,12 +29,15 @@ afterAll(async () => {
 
 const me = (api: TestApp, token: string) => request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
 
+/** The key of a user's cut-off, whose hash tag places every key of the user. */
+const userKey = (sub: string) => `${fleet.prefix}{${shortDigest(sub)}}`;
+
 /** Subs whose denylist keys land on each of the three masters. */
 function subsOnEveryMaster(): string[] {
   const byMaster = new Map<number, string>();
   while (byMaster.size < 3) {
     const sub = randomUUID();
-    byMaster.set(cluster.ownerOf(`${fleet.prefix}denylist:${sub}`), sub);
+    byMaster.set(cluster.ownerOf(userKey(sub)), sub);
   }
   return [...byMaster.values()];
 }
@@ -47,14 +50,17 @@ describe('the store on Redis Cluster', () => {
       await store.revokeAllUpTo(sub, 1000, 900);
       expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: true, cutoff: 1000 });
       expect(isRevoked(await store.getRevocation(sub, 'other'), 1001)).toBe(false);
-      const ttl = await a.redis.ttl(`${fleet.prefix}denylist:${sub}`);
+      // Both keys of the user on the one master its hash tag names, each with its own TTL.
+      expect(cluster.ownerOf(store.sessionKey(sub, 's1'))).toBe(cluster.ownerOf(userKey(sub)));
+      expect(await a.redis.ttl(store.sessionKey(sub, 's1'))).toBeGreaterThan(590);
+      const ttl = await a.redis.ttl(userKey(sub));
       expect(ttl).toBeGreaterThan(890);
       expect(ttl).toBeLessThanOrEqual(900);
     }
     const id = refreshTokenId(`refresh-${randomUUID()}`);
     await store.rememberRefreshToken(id, { username: 'u', sub: 's', sessionId: 'x', authTime: 1 }, 300);
     expect(await store.findRefreshToken(id)).toEqual({ username: 'u', sub: 's', sessionId: 'x', authTime: 1 });
-    expect(await a.redis.ttl(`${fleet.prefix}refresh:${id}`)).toBeGreaterThan(290);
+    expect(await a.redis.ttl(store.refreshTokenKey(id))).toBeGreaterThan(290);
   });
 });
 
@@ -99,7 +105,7 @@ describe('two instances on Redis Cluster', () => {
 describe('a master dies', () => {
   it('fails closed with 503 quickly for its users, keeps serving the others, and lets nothing through', async () => {
     const [victimSub, ...otherSubs] = subsOnEveryMaster();
-    const victimPort = cluster.ownerOf(`${fleet.prefix}denylist:${victimSub}`);
+    const victimPort = cluster.ownerOf(userKey(victimSub!));
     const victim = mintAccessToken(stack.issuer, stack.clientId, { sub: victimSub });
     const others = otherSubs.map((sub) => mintAccessToken(stack.issuer, stack.clientId, { sub }));
     // One of the others logged out before the failure: it must stay refused.

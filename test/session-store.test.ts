@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { MemoryDenylistStore } from '../src/denylist/memory-denylist-store';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
-import { isRevoked, refreshTokenId, type DenylistStore } from '../src/denylist/denylist-store';
+import { isRevoked, refreshTokenId, shortDigest, type DenylistStore } from '../src/denylist/denylist-store';
 import { TestFleet } from './support/stack';
 
 const fleet = new TestFleet();
@@ -13,14 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => fleet.close());
 
-/** A clock the test moves by hand. */
-function manualClock(): { now: () => number; advance: (seconds: number) => void } {
-  let t = Date.now();
-  return { now: () => t, advance: (seconds) => (t += seconds * 1000) };
-}
+/** Waits past a TTL: Redis expires keys by its own clock, so the contract is tested in real time (1 s TTLs). */
+const waitSeconds = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
 const stores: [string, (now: () => number) => DenylistStore][] = [
-  ['RedisDenylistStore', (now) => new RedisDenylistStore(redis, { keyPrefix: fleet.prefix, now })],
+  ['RedisDenylistStore', () => new RedisDenylistStore(redis, { keyPrefix: fleet.prefix })],
   ['MemoryDenylistStore', (now) => new MemoryDenylistStore(now)],
 ];
 
@@ -40,11 +37,21 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets a logged-out session once its time to live has passed', async () => {
-    const clock = manualClock();
-    const store = makeStore(clock.now);
+    const store = makeStore(Date.now);
+    const sub = randomUUID();
+    await store.revokeSession(sub, 's1', 1);
+    await store.revokeSession(sub, 's2', 60);
+    await waitSeconds(1.1);
+    expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
+    expect(await store.getRevocation(sub, 's2')).toEqual({ sessionRevoked: true, cutoff: null });
+  });
+
+  it('shortens a logged-out session\'s time to live when it is revoked again with a shorter one', async () => {
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 60);
-    clock.advance(61);
+    await store.revokeSession(sub, 's1', 1);
+    await waitSeconds(1.1);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
   });
 
@@ -79,11 +86,10 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets the cut-off once its time to live has passed', async () => {
-    const clock = manualClock();
-    const store = makeStore(clock.now);
+    const store = makeStore(Date.now);
     const sub = randomUUID();
-    await store.revokeAllUpTo(sub, 1000, 30);
-    clock.advance(31);
+    await store.revokeAllUpTo(sub, 1000, 1);
+    await waitSeconds(1.1);
     expect((await store.getRevocation(sub, 'any')).cutoff).toBeNull();
   });
 
@@ -103,35 +109,39 @@ describe.each(stores)('%s', (_name, makeStore) => {
 });
 
 describe('RedisDenylistStore keys', () => {
-  it('keeps one hash per user whose TTL follows its longest-living entry', async () => {
+  it('keeps a logged-out session as one small key of the user\'s hash slot, with the TTL it was given', async () => {
     const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
     const sub = randomUUID();
-    await store.revokeSession(sub, 'short', 100);
-    await store.revokeAllUpTo(sub, 5, 500);
-    await store.revokeSession(sub, 'shorter', 50);
-    const key = `${fleet.prefix}denylist:${sub}`;
-    expect(await redis.hkeys(key)).toEqual(expect.arrayContaining(['s:short', 'cutoff', 's:shorter']));
-    const ttl = await redis.ttl(key);
-    expect(ttl).toBeGreaterThan(490);
-    expect(ttl).toBeLessThanOrEqual(500);
+    const session = randomUUID();
+    await store.revokeSession(sub, session, 100);
+    const keys = await redis.keys(`${fleet.prefix}{${shortDigest(sub)}}*`);
+    expect(keys).toEqual([`${fleet.prefix}{${shortDigest(sub)}}${shortDigest(session)}`]);
+    // No sub or session id in clear, and short enough for Redis' 48-byte allocation with this prefix.
+    expect(keys[0]).not.toContain(sub);
+    expect(keys[0]!.length - fleet.prefix.length).toBe(34);
+    expect(await redis.get(keys[0]!)).toBe('1');
+    const ttl = await redis.ttl(keys[0]!);
+    expect(ttl).toBeGreaterThan(95);
+    expect(ttl).toBeLessThanOrEqual(100);
   });
 
-  it('drops expired fields when it writes, so a user\'s hash does not grow without bound', async () => {
-    const clock = manualClock();
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix, now: clock.now });
+  it('keeps the cut-off under the user\'s own key, in the same hash slot as the user\'s sessions', async () => {
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
     const sub = randomUUID();
-    for (let i = 0; i < 20; i += 1) await store.revokeSession(sub, `old-${i}`, 10);
-    clock.advance(11);
-    await store.revokeSession(sub, 'new', 10);
-    expect(await redis.hkeys(`${fleet.prefix}denylist:${sub}`)).toEqual(['s:new']);
+    await store.revokeAllUpTo(sub, 1234, 500, 'kept');
+    const userKey = `${fleet.prefix}{${shortDigest(sub)}}`;
+    expect(await redis.get(userKey)).toBe(`1234 ${shortDigest('kept')}`);
+    expect(await redis.ttl(userKey)).toBeGreaterThan(490);
+    expect(store.userKey(sub)).toBe(userKey);
+    expect(store.sessionKey(sub, 'x').startsWith(userKey)).toBe(true);
   });
 
   it('gives each refresh token record a TTL and never stores the token itself', async () => {
     const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
     const token = `refresh-${randomUUID()}`;
     await store.rememberRefreshToken(refreshTokenId(token), { username: 'u', sub: 's', sessionId: 'x', authTime: 1 }, 300);
-    const keys = await redis.keys(`${fleet.prefix}refresh:*`);
-    expect(keys).toHaveLength(1);
+    const keys = await redis.keys(`${fleet.prefix}r:*`);
+    expect(keys).toEqual([`${fleet.prefix}r:${refreshTokenId(token)}`]);
     expect(keys[0]).not.toContain(token);
     const ttl = await redis.ttl(keys[0]!);
     expect(ttl).toBeGreaterThan(290);

@@ -33,8 +33,11 @@ export interface CognitoClientOptions {
 export class CognitoClient {
   /** The SDK client. */
   readonly sdk: CognitoIdentityProviderClient;
-  /** cognito-local's errors are rewritten into Amazon Cognito's before they are mapped; only on a local endpoint. */
-  private readonly local: boolean;
+  /**
+   * True on an overridden endpoint (cognito-local): its errors are rewritten into Amazon Cognito's before they are
+   * mapped, and the calls it lacks are avoided (see cognito-local-quirks.ts).
+   */
+  readonly local: boolean;
   private readonly metrics: Metrics;
 
   constructor(

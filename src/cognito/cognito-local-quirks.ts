@@ -1,4 +1,6 @@
 // Where cognito-local answers unlike Amazon Cognito, rewritten into what Amazon Cognito would say; used on a local endpoint only.
+// (It also lacks GetTokensFromRefreshToken: on a local endpoint a refresh always goes through InitiateAuth, see
+// SdkCognitoSignIn.refresh.)
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import { UnsupportedByCognitoError } from '../errors';
 import type { CognitoErrorShape } from './cognito-errors';

@@ -1,5 +1,7 @@
 // Cognito's sign-in calls on the AWS SDK: password login, challenges, refresh, revocation and global sign-out.
 import {
+  GetTokensFromRefreshTokenCommand,
+  GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
@@ -24,7 +26,10 @@ import { expiresInOf } from './cognito-local-quirks';
 const grantRefused = (message: string) => (cause: unknown) => new InvalidGrantError(message, { cause });
 
 const LOGIN_ERRORS: CallErrors = sameError(REFUSED, (cause) => new InvalidCredentialsError({ cause }));
-const REFRESH_ERRORS: CallErrors = sameError(REFUSED, grantRefused('The refresh token is invalid, expired or revoked.'));
+const REFRESH_ERRORS: CallErrors = sameError(
+  [...REFUSED, 'RefreshTokenReuseException'],
+  grantRefused('The refresh token is invalid, expired or revoked.'),
+);
 const CHALLENGE_ERRORS: CallErrors = {
   ...sameError(REFUSED, grantRefused('The challenge session is invalid or expired.')),
   InvalidPasswordException: passwordPolicy('new_password'),
@@ -66,14 +71,25 @@ export class SdkCognitoSignIn implements CognitoSignIn {
   }
 
   async refresh(refreshToken: string, username: string | undefined): Promise<TokenSet> {
-    const output = await this.cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'REFRESH_TOKEN_AUTH',
-        ClientId: this.cognito.clientId,
-        AuthParameters: { REFRESH_TOKEN: refreshToken, ...(username ? this.secretHashParam(username) : {}) },
-      }),
-      REFRESH_ERRORS,
-    );
+    // cognito-local lacks GetTokensFromRefreshToken and checks no SECRET_HASH: there a refresh is always InitiateAuth.
+    const viaInitiateAuth = username !== undefined || this.cognito.local;
+    const output = viaInitiateAuth
+      ? await this.cognito.send(
+          new InitiateAuthCommand({
+            AuthFlow: 'REFRESH_TOKEN_AUTH',
+            ClientId: this.cognito.clientId,
+            AuthParameters: { REFRESH_TOKEN: refreshToken, ...(username ? this.secretHashParam(username) : {}) },
+          }),
+          REFRESH_ERRORS,
+        )
+      : await this.cognito.send(
+          new GetTokensFromRefreshTokenCommand({
+            RefreshToken: refreshToken,
+            ClientId: this.cognito.clientId,
+            ClientSecret: this.cognito.config.clientSecret,
+          }),
+          REFRESH_ERRORS,
+        );
     if (!output.AuthenticationResult) throw new InvalidGrantError('The refresh token was not accepted.');
     return toTokenSet(output.AuthenticationResult);
   }
@@ -108,6 +124,16 @@ export class SdkCognitoSignIn implements CognitoSignIn {
 
   async globalSignOut(accessToken: string): Promise<void> {
     await this.cognito.send(new GlobalSignOutCommand({ AccessToken: accessToken }), SIGN_OUT_ERRORS);
+  }
+
+  async accessTokenRevoked(accessToken: string): Promise<boolean> {
+    try {
+      await this.cognito.send(new GetUserCommand({ AccessToken: accessToken }), SIGN_OUT_ERRORS);
+      return false;
+    } catch (err) {
+      // NotAuthorizedException: revoked (or expired, which the caller rules out). Any other failure proves nothing.
+      return err instanceof InvalidGrantError;
+    }
   }
 
   /** The SECRET_HASH auth parameter, when the app client has a secret. */

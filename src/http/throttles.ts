@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { Cluster, type Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { shortDigest } from '../denylist/denylist-store';
 import { TemporarilyUnavailableError, TooManyRequestsError } from '../errors';
 import { noMetrics, type Metrics } from '../metrics/metrics';
 import { principalOf } from './auth-middleware';
@@ -35,7 +36,10 @@ export interface Throttles {
   user: RequestHandler;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+/** The key of the (client IP, username) budget: the username only as a digest, so no key names an account. */
+export function usernameBudgetKey(address: string, username: string): string {
+  return `${address}:${shortDigest(username.toLowerCase())}`;
+}
 
 /** Builds the three budgets. */
 export function createThrottles(options: ThrottleOptions): Throttles {
@@ -57,19 +61,19 @@ export function createThrottles(options: ThrottleOptions): Throttles {
       },
     });
   const address = (req: Request) => ipKeyGenerator(req.ip ?? '');
-  const username = (req: Request) => (typeof req.body?.username === 'string' ? req.body.username.toLowerCase() : '');
+  const username = (req: Request) => (typeof req.body?.username === 'string' ? req.body.username : '');
   return {
     address: limiter('address', options.addressLimit, address, 'Too many attempts from this address; try again later.'),
     username: limiter(
       'username',
       options.limit,
-      (req) => `${address(req)}:${digest(username(req))}`,
+      (req) => usernameBudgetKey(address(req), username(req)),
       'Too many login attempts; try again later.',
     ),
     user: limiter(
       'user',
       options.limit,
-      (_req, res) => digest(principalOf(res).sub),
+      (_req, res) => shortDigest(principalOf(res).sub),
       'Too many attempts for this account; try again later.',
     ),
   };
@@ -93,7 +97,7 @@ const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
  *   command is routed by its key, so each touches one hash slot.
  */
 export function redisRateLimitStore(redis: Redis | Cluster, keyPrefix: string, name: string): Store {
-  const prefix = `${keyPrefix}ratelimit:${name}:`;
+  const prefix = `${keyPrefix}rl:${name}:`;
   if (redis instanceof Cluster) {
     return new RedisStore({
       prefix,

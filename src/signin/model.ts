@@ -89,7 +89,11 @@ export type MfaSubject = { accessToken: string } | { session: string };
 export interface CognitoSignIn {
   /** InitiateAuth USER_PASSWORD_AUTH. Wrong username and wrong password both throw InvalidCredentialsError. */
   login(username: string, password: string): Promise<LoginResult>;
-  /** InitiateAuth REFRESH_TOKEN_AUTH; `username` is Cognito's internal username, needed for SECRET_HASH. */
+  /**
+   * New tokens for a refresh token. With `username` (Cognito's internal one, for SECRET_HASH): InitiateAuth
+   * REFRESH_TOKEN_AUTH. Without: GetTokensFromRefreshToken, which takes the client secret itself and is the one
+   * refresh an app client that rotates refresh tokens allows; its answer then carries the new refresh token.
+   */
   refresh(refreshToken: string, username: string | undefined): Promise<TokenSet>;
   /** RespondToAuthChallenge: tokens, or the next challenge (e.g. MFA_SETUP after NEW_PASSWORD_REQUIRED). */
   respondToChallenge(answer: ChallengeAnswer): Promise<LoginResult>;
@@ -97,6 +101,11 @@ export interface CognitoSignIn {
   revokeRefreshToken(refreshToken: string): Promise<void>;
   /** GlobalSignOut with the user's access token. Throws UnsupportedByCognitoError where the endpoint lacks it. */
   globalSignOut(accessToken: string): Promise<void>;
+  /**
+   * GetUser with the access token: true when Cognito refuses it, as it does once the refresh token it came from is
+   * revoked (or it expired). False when Cognito accepts it, and whenever the answer proves nothing (a failure).
+   */
+  accessTokenRevoked(accessToken: string): Promise<boolean>;
 }
 
 /** Cognito's account calls; same error rules as CognitoSignIn. */

@@ -2,7 +2,8 @@
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { Logger } from 'pino';
 import { authTimeOf, sessionIdOf, type Principal, type SessionClaims } from '../bearer/principal';
-import { isRevoked, refreshTokenId, type DenylistStore } from '../denylist/denylist-store';
+import { CLOCK_SKEW_SECONDS } from '../bearer/token-verifier';
+import { isRevoked, refreshTokenId, type DenylistStore, type RefreshTokenRecord } from '../denylist/denylist-store';
 import { InvalidGrantError, RetryLaterError, TemporarilyUnavailableError, UnsupportedByCognitoError } from '../errors';
 import type { ChallengeAnswer, CognitoSignIn, LoginResult, TokenSet } from './model';
 
@@ -17,6 +18,9 @@ export interface SignInServiceOptions {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Amazon Cognito's longest access token lifetime (an app client sets 5 minutes to 1 day). */
+const ACCESS_TOKEN_MAX_SECONDS = 86_400;
 
 /** What the sign-in routes call; knows nothing of HTTP. */
 export class SignInService {
@@ -35,7 +39,7 @@ export class SignInService {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  /** Password login; remembers the refresh token's session so refresh and logout can find it. */
+  /** Password login; remembers the refresh token's session where its tokens can't name it (see remember). */
   async login(username: string, password: string): Promise<LoginResult> {
     const result = await this.cognito.login(username, password);
     if ('tokens' in result) await this.remember(result.tokens);
@@ -49,23 +53,32 @@ export class SignInService {
     return result;
   }
 
-  /** New access and ID tokens for a refresh token, refused when its session has logged out. */
+  /**
+   * New access and ID tokens for a refresh token, refused when its session has logged out: before Cognito is asked
+   * when the service keeps a record of the refresh token, else by the `origin_jti` of the tokens Cognito answers.
+   * Carries a new refresh token only where the app client rotates them.
+   */
   async refresh(refreshToken: string): Promise<TokenSet> {
     const record = await this.denylist.findRefreshToken(refreshTokenId(refreshToken));
-    if (record) {
-      const revocation = await this.denylist.getRevocation(record.sub, record.sessionId);
-      if (isRevoked(revocation, record.authTime)) {
-        throw new InvalidGrantError('The session of this refresh token has logged out.');
-      }
+    if (record && isRevoked(await this.denylist.getRevocation(record.sub, record.sessionId), record.authTime)) {
+      throw new InvalidGrantError('The session of this refresh token has logged out.');
     }
     const tokens = await this.cognito.refresh(refreshToken, record?.username);
-    return { ...tokens, refreshToken: undefined };
+    const session = issuedSessionOf(tokens.accessToken);
+    if (!record && session?.origin_jti) {
+      const revocation = await this.denylist.getRevocation(session.sub, session.origin_jti);
+      if (isRevoked(revocation, authTimeOf(session))) throw new InvalidGrantError('The session of this refresh token has logged out.');
+    }
+    await this.remember(tokens);
+    return tokens;
   }
 
   /**
    * Logs the presented token's session out on every instance; with a refresh token, also that token's session,
    * and revokes it at Cognito. The denylist is written first, so a failing Cognito never leaves the session open;
    * when Cognito can't revoke now, the caller hears so (503) and may repeat the logout, which is idempotent.
+   * Once the refresh token of a session is revoked, no new token of that session can appear, so its entry is
+   * shortened to outlive only the session's access tokens (see expireWithAccessTokens).
    */
   async logout(principal: Principal, refreshToken?: string): Promise<void> {
     await this.denylist.revokeSession(principal.sub, principal.sessionId, this.ttl);
@@ -73,8 +86,9 @@ export class SignInService {
 
     const tokenId = refreshTokenId(refreshToken);
     const record = await this.denylist.findRefreshToken(tokenId);
-    if (record && record.sub === principal.sub && record.sessionId !== principal.sessionId) {
-      await this.denylist.revokeSession(record.sub, record.sessionId, this.ttl);
+    const recorded = record?.sub === principal.sub ? record : null;
+    if (recorded && recorded.sessionId !== principal.sessionId) {
+      await this.denylist.revokeSession(recorded.sub, recorded.sessionId, this.ttl);
     }
     try {
       await this.cognito.revokeRefreshToken(refreshToken);
@@ -92,7 +106,27 @@ export class SignInService {
       }
       // An invalid or already revoked refresh token has nothing left to revoke.
     }
-    await this.denylist.forgetRefreshToken(tokenId);
+    if (record) await this.denylist.forgetRefreshToken(tokenId);
+    await this.expireWithAccessTokens(principal, recorded);
+  }
+
+  /**
+   * Shortens the denylist entries of the sessions whose refresh token Cognito has just revoked, to Cognito's
+   * longest access token lifetime (plus the clock skew the verifier allows). The presented session qualifies only
+   * when that refresh token is known to be its own: the service's record says so, or Cognito now refuses the
+   * presented access token (it revokes a refresh token's access tokens with it). A refresh token sent with
+   * somebody else's access token leaves that session's entry as it was.
+   */
+  private async expireWithAccessTokens(principal: Principal, recorded: RefreshTokenRecord | null): Promise<void> {
+    const ttl = Math.min(this.ttl, ACCESS_TOKEN_MAX_SECONDS + CLOCK_SKEW_SECONDS);
+    if (ttl === this.ttl) return;
+    if (recorded) await this.denylist.revokeSession(recorded.sub, recorded.sessionId, ttl);
+    if (recorded?.sessionId === principal.sessionId) return;
+    // Cognito also refuses an expired token: only a token well inside its lifetime tells a revocation apart.
+    const expiresSoon = principal.expiresAt - CLOCK_SKEW_SECONDS <= Math.floor(this.now() / 1000);
+    if (!expiresSoon && (await this.cognito.accessTokenRevoked(principal.accessToken))) {
+      await this.denylist.revokeSession(principal.sub, principal.sessionId, ttl);
+    }
   }
 
   /**
@@ -134,11 +168,16 @@ export class SignInService {
     if (wait > 0) await this.sleep(wait);
   }
 
-  /** Records who a refresh token belongs to: Cognito's username (for SECRET_HASH) and the session. */
+  /**
+   * Records who a refresh token belongs to, where its tokens can't say: without `origin_jti` (cognito-local, or an
+   * app client without token revocation) a refreshed token is a new session, so only this record ties a refresh
+   * back to the session that logged out, and it gives the username SECRET_HASH needs. Amazon Cognito's tokens carry
+   * `origin_jti`: a refresh is checked by the tokens it gives, and nothing is kept per login.
+   */
   private async remember(tokens: TokenSet): Promise<void> {
     if (!tokens.refreshToken) return;
     const claims = issuedSessionOf(tokens.accessToken);
-    if (!claims) return;
+    if (!claims || claims.origin_jti) return;
     await this.denylist.rememberRefreshToken(
       refreshTokenId(tokens.refreshToken),
       {

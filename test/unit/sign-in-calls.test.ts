@@ -5,7 +5,8 @@ import { CognitoAccessTokenVerifier } from '../../src/bearer/token-verifier';
 import { CognitoClient, computeSecretHash } from '../../src/cognito/cognito-client';
 import { SdkCognitoSignIn } from '../../src/cognito/sdk-sign-in';
 import { MemoryDenylistStore } from '../../src/denylist/memory-denylist-store';
-import { InvalidTokenError } from '../../src/errors';
+import { refreshTokenId } from '../../src/denylist/denylist-store';
+import { InvalidGrantError, InvalidTokenError } from '../../src/errors';
 import { createLogger } from '../../src/logger';
 import { SignInService } from '../../src/signin/sign-in-service';
 import { fakeCognito } from '../support/fake-cognito';
@@ -18,41 +19,48 @@ const SUB = 'a0a0a0a0-0000-4000-8000-ada';
 
 /**
  * A service on a recorded Amazon Cognito: InitiateAuth answers a password login with tokens of one session
- * (origin_jti), and a refresh with a new access token of the same session, as Amazon Cognito does.
+ * (origin_jti), and a refresh with a new access token of the same session, as Amazon Cognito does. `originJti: false`
+ * records an app client whose tokens carry none (token revocation off). `getUser` is Cognito's answer to GetUser
+ * after the logout's RevokeToken; `rotate` makes refreshes answer a new refresh token too.
  */
-function recordedStack() {
-  const originJti = randomUUID();
-  const accessToken = () =>
-    signed(cognitoAccessClaims({ sub: SUB, username: COGNITO_USERNAME, origin_jti: originJti, jti: randomUUID() }));
+function recordedStack({ originJti = true, getUser = 'revoked', rotate = false }: { originJti?: boolean; getUser?: 'revoked' | 'accepted'; rotate?: boolean } = {}) {
+  const session = randomUUID();
+  const accessToken = () => {
+    const jti = randomUUID();
+    return signed(cognitoAccessClaims({ sub: SUB, username: COGNITO_USERNAME, jti, origin_jti: originJti ? session : undefined }));
+  };
+  const tokens = (refreshToken?: string) => ({
+    body: {
+      AuthenticationResult: { AccessToken: accessToken(), IdToken: 'id-token', ExpiresIn: 3600, TokenType: 'Bearer', RefreshToken: refreshToken },
+      ChallengeParameters: {},
+    },
+  });
   const fake = fakeCognito(
     {
-      InitiateAuth: (input) => ({
-        body: {
-          AuthenticationResult: {
-            AccessToken: accessToken(),
-            IdToken: 'id-token',
-            ExpiresIn: 3600,
-            TokenType: 'Bearer',
-            ...(input.AuthFlow === 'USER_PASSWORD_AUTH' ? { RefreshToken: `refresh-${randomUUID()}` } : {}),
-          },
-          ChallengeParameters: {},
-        },
-      }),
+      InitiateAuth: (input) => tokens(input.AuthFlow === 'USER_PASSWORD_AUTH' ? `refresh-${randomUUID()}` : undefined),
+      GetTokensFromRefreshToken: () => tokens(rotate ? `rotated-${randomUUID()}` : undefined),
       RevokeToken: { body: {} },
       GlobalSignOut: { body: {} },
+      GetUser:
+        getUser === 'revoked'
+          ? { status: 400, body: { __type: 'NotAuthorizedException', message: 'Access Token has been revoked' } }
+          : { body: { Username: COGNITO_USERNAME, UserAttributes: [] } },
     },
     { offline: true },
   );
   const config = awsConfig();
-  const denylist = new MemoryDenylistStore();
+  let now = Date.now();
+  const clock = { now: () => now, advance: (seconds: number) => (now += seconds * 1000) };
+  const denylist = new MemoryDenylistStore(clock.now);
   const signIn = new SignInService(new SdkCognitoSignIn(new CognitoClient(config.cognito, { sdk: fake.client })), denylist, createLogger('silent'), {
-    sessionTtlSeconds: 3600,
+    sessionTtlSeconds: 2_592_000,
     sleep: async () => undefined,
+    now: clock.now,
   });
   const verifier = new CognitoAccessTokenVerifier(config.cognito, { fetcher: new InMemoryJwks() });
   const authenticator = new Authenticator(verifier, denylist, config.groupScopes);
   const sent = (operation: string) => fake.calls.filter((call) => call.operation === operation).map((call) => call.input);
-  return { signIn, authenticator, sent };
+  return { signIn, authenticator, denylist, clock, sent };
 }
 
 async function signedIn(stack: ReturnType<typeof recordedStack>) {
@@ -61,18 +69,38 @@ async function signedIn(stack: ReturnType<typeof recordedStack>) {
   return { ...result.tokens, refreshToken: result.tokens.refreshToken };
 }
 
-it("refreshes with the SECRET_HASH of Cognito's username for the session, not of the alias signed in with", async () => {
+it('keeps nothing per login on Amazon Cognito, and refreshes with GetTokensFromRefreshToken and the client secret', async () => {
   const stack = recordedStack();
   const tokens = await signedIn(stack);
+  expect(await stack.denylist.findRefreshToken(refreshTokenId(tokens.refreshToken))).toBeNull();
+  const refreshed = await stack.signIn.refresh(tokens.refreshToken);
+
+  const [login, ...others] = stack.sent('InitiateAuth');
+  expect(login?.AuthParameters).toMatchObject({ USERNAME: ALIAS, SECRET_HASH: computeSecretHash(CLIENT_SECRET, ALIAS, CLIENT_ID) });
+  expect(others).toEqual([]);
+  expect(stack.sent('GetTokensFromRefreshToken')).toEqual([{ RefreshToken: tokens.refreshToken, ClientId: CLIENT_ID, ClientSecret: CLIENT_SECRET }]);
+  expect(refreshed.refreshToken).toBeUndefined();
+});
+
+it('hands on the new refresh token of an app client that rotates them', async () => {
+  const stack = recordedStack({ rotate: true });
+  const tokens = await signedIn(stack);
+  const refreshed = await stack.signIn.refresh(tokens.refreshToken);
+  expect(refreshed.refreshToken).toMatch(/^rotated-/);
+});
+
+it("refreshes tokens without origin_jti through InitiateAuth, with the SECRET_HASH of Cognito's username, not the alias", async () => {
+  const stack = recordedStack({ originJti: false });
+  const tokens = await signedIn(stack);
+  expect(await stack.denylist.findRefreshToken(refreshTokenId(tokens.refreshToken))).toMatchObject({ username: COGNITO_USERNAME, sub: SUB });
   await stack.signIn.refresh(tokens.refreshToken);
 
-  const [login, refresh] = stack.sent('InitiateAuth');
-  expect(login?.AuthParameters).toMatchObject({ USERNAME: ALIAS, SECRET_HASH: computeSecretHash(CLIENT_SECRET, ALIAS, CLIENT_ID) });
-  expect(refresh).toEqual({
+  expect(stack.sent('InitiateAuth')[1]).toEqual({
     AuthFlow: 'REFRESH_TOKEN_AUTH',
     ClientId: CLIENT_ID,
     AuthParameters: { REFRESH_TOKEN: tokens.refreshToken, SECRET_HASH: computeSecretHash(CLIENT_SECRET, COGNITO_USERNAME, CLIENT_ID) },
   });
+  expect(stack.sent('GetTokensFromRefreshToken')).toEqual([]);
 });
 
 it('logs out every token of the session (one origin_jti), including those refreshed from it', async () => {
@@ -88,6 +116,38 @@ it('logs out every token of the session (one origin_jti), including those refres
   await expect(stack.authenticator.authenticate(refreshed.accessToken)).rejects.toThrow(
     new InvalidTokenError('The session of this token has logged out.'),
   );
+});
+
+it('refuses a refresh of a logged-out session by the origin_jti of the tokens Cognito answers', async () => {
+  const stack = recordedStack();
+  const tokens = await signedIn(stack);
+  await stack.signIn.logout(await stack.authenticator.authenticate(tokens.accessToken));
+  await expect(stack.signIn.refresh(tokens.refreshToken)).rejects.toThrow(
+    new InvalidGrantError('The session of this refresh token has logged out.'),
+  );
+});
+
+it('keeps a session whose refresh token Cognito revoked only as long as an access token lives (1 day + 60 s)', async () => {
+  const stack = recordedStack({ getUser: 'revoked' });
+  const tokens = await signedIn(stack);
+  const principal = await stack.authenticator.authenticate(tokens.accessToken);
+  await stack.signIn.logout(principal, tokens.refreshToken);
+  expect(stack.sent('GetUser')).toEqual([{ AccessToken: tokens.accessToken }]);
+
+  stack.clock.advance(86_400 + 59);
+  expect((await stack.denylist.getRevocation(SUB, principal.sessionId)).sessionRevoked).toBe(true);
+  stack.clock.advance(2);
+  expect((await stack.denylist.getRevocation(SUB, principal.sessionId)).sessionRevoked).toBe(false);
+});
+
+it("keeps the session for the refresh token lifetime when Cognito still accepts its access token (another session's refresh token)", async () => {
+  const stack = recordedStack({ getUser: 'accepted' });
+  const tokens = await signedIn(stack);
+  const principal = await stack.authenticator.authenticate(tokens.accessToken);
+  await stack.signIn.logout(principal, `refresh-of-another-session-${randomUUID()}`);
+
+  stack.clock.advance(29 * 86_400);
+  expect((await stack.denylist.getRevocation(SUB, principal.sessionId)).sessionRevoked).toBe(true);
 });
 
 it('revokes the refresh token at Cognito on logout, with the client secret', async () => {
