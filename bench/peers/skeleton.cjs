@@ -1,16 +1,18 @@
-// The peers' shared Express stack, the same as the service's (helmet, pino-http logging to stdout, JSON body
-// parser), so that a benchmark peer differs from the service only in how it authenticates.
+// The benchmark peers' Express app. "bare": Express and the JSON body parser only. "stack": the same plus the
+// production stack the service carries, one pino-http request log line at info and helmet's headers.
 const express = require('express');
 const helmet = require('helmet');
 const pino = require('pino');
 const { pinoHttp } = require('pino-http');
 
 /** Builds an app whose GET /auth/me runs `authenticate` (a middleware that sets res.locals.claims). */
-function peerApp(authenticate) {
+function peerApp(authenticate, stack) {
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger: pino(pino.destination({ dest: 1, sync: false })) }));
-  app.use(helmet());
+  if (stack === 'stack') {
+    app.use(pinoHttp({ logger: pino(pino.destination({ dest: 1, sync: false })) }));
+    app.use(helmet());
+  }
   app.use(express.json({ limit: '10kb' }));
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/auth/me', authenticate, (_req, res) => {

@@ -1,11 +1,11 @@
 // Benchmark peer "tutorial": the route as the tutorials build it, aws-jwt-verify on every request (no cache of
-// verified tokens) plus one Redis HMGET of the user's denylist hash.
+// verified tokens) plus one Redis HMGET of the user's denylist hash. PEER_STACK=bare or stack (see skeleton.cjs).
 const { JwtVerifier } = require('aws-jwt-verify');
 const { Redis } = require('ioredis');
 const { peerApp, fetchJwks } = require('./skeleton.cjs');
 
 async function main() {
-  const { COGNITO_ISSUER: issuer, COGNITO_CLIENT_ID: clientId, REDIS_URL, REDIS_KEY_PREFIX = 'auth:', PORT } = process.env;
+  const { COGNITO_ISSUER: issuer, COGNITO_CLIENT_ID: clientId, REDIS_URL, REDIS_KEY_PREFIX = 'auth:', PORT, PEER_STACK } = process.env;
   const verifier = JwtVerifier.create({ issuer, audience: null });
   verifier.cacheJwks(await fetchJwks());
   const redis = new Redis(REDIS_URL);
@@ -22,7 +22,7 @@ async function main() {
     } catch (err) {
       next(err);
     }
-  });
+  }, PEER_STACK);
   app.listen(Number(PORT), '127.0.0.1');
 }
 
