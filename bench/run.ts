@@ -176,7 +176,9 @@ function withDb(url: string, db: number): string {
 
 /** The names of the response headers of GET `url` (lower case). */
 async function headerNames(url: string, token?: string): Promise<Set<string>> {
-  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((err: Error) => {
+    throw new Error(`${url}: ${err.message} (${(err.cause as Error | undefined)?.message ?? 'no cause'})`);
+  });
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
   return new Set(response.headers.keys());
 }
@@ -257,10 +259,6 @@ async function main(): Promise<void> {
 
     const key = createPrivateKey(privateKey.pem);
     const warm = mintToken(key, issuer, pool.clientId, randomUUID());
-    log(`minting ${FRESH_PER_ROUND * ROUNDS} fresh tokens…`);
-    const fresh = Array.from({ length: FRESH_PER_ROUND * ROUNDS }, () => mintToken(key, issuer, pool.clientId, randomUUID()));
-    let next = 0;
-
     // Every security header the peer's helmet() sends, the service sends too, on every row's route.
     const helmetNames = [...(await headerNames(`${stack.url}/auth/me`, warm))].filter((name) => !['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'etag'].includes(name));
     const missing = new Set<string>();
@@ -268,6 +266,10 @@ async function main(): Promise<void> {
       const names = await headerNames(`${service.url}${route}`, token);
       for (const name of helmetNames) if (!names.has(name)) missing.add(`${name} on ${route}`);
     }
+
+    log(`minting ${FRESH_PER_ROUND * ROUNDS} fresh tokens…`);
+    const fresh = Array.from({ length: FRESH_PER_ROUND * ROUNDS }, () => mintToken(key, issuer, pool.clientId, randomUUID()));
+    let next = 0;
 
     const phases: Phase[] = [
       { name: 'service /healthz', server: service, path: '/healthz' },

@@ -1,10 +1,12 @@
 // The DenylistStore contract, run against the Redis store on a real Redis and against the in-process store.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { REDIS_CLIENT_OPTIONS } from '../src/denylist/redis-client';
+import { TemporarilyUnavailableError } from '../src/errors';
 import { MemoryDenylistStore } from '../src/denylist/memory-denylist-store';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
 import { isRevoked, refreshTokenId, shortDigest, type DenylistStore } from '../src/denylist/denylist-store';
-import { TestFleet } from './support/stack';
+import { stack, TestFleet } from './support/stack';
 
 const fleet = new TestFleet();
 let redis: Redis;
@@ -105,6 +107,31 @@ describe.each(stores)('%s', (_name, makeStore) => {
 
   it('answers a ping', async () => {
     await expect(makeStore(Date.now).ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('RedisDenylistStore reads', () => {
+  const mgetCalls = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+
+  it('answers the reads of one turn of the event loop from one MGET, each with what its own keys hold', async () => {
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
+    const users = Array.from({ length: 40 }, (_, i) => ({ sub: randomUUID(), session: `s${i}`, revoked: i % 3 === 0, cutoff: i % 5 === 0 ? 1000 + i : null }));
+    for (const user of users) {
+      if (user.revoked) await store.revokeSession(user.sub, user.session, 60);
+      if (user.cutoff !== null) await store.revokeAllUpTo(user.sub, user.cutoff, 60);
+    }
+    const before = await mgetCalls();
+    const answers = await Promise.all(users.map((user) => store.getRevocation(user.sub, user.session)));
+    expect(await mgetCalls()).toBe(before + 1);
+    expect(answers).toEqual(users.map((user) => ({ sessionRevoked: user.revoked, cutoff: user.cutoff })));
+  });
+
+  it('fails every read of the turn with a 503 error when Redis does not answer', async () => {
+    const client = new Redis(stack.redisUrl, { ...REDIS_CLIENT_OPTIONS, lazyConnect: true });
+    const store = new RedisDenylistStore(client, { keyPrefix: fleet.prefix });
+    const reads = [randomUUID(), randomUUID()].map((sub) => store.getRevocation(sub, 's'));
+    for (const read of reads) await expect(read).rejects.toThrow(TemporarilyUnavailableError);
+    client.disconnect();
   });
 });
 

@@ -41,12 +41,14 @@ export function requireAuth(authenticator: Authenticator, options: RequireAuthOp
   const metrics = options.metrics ?? noMetrics;
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      if (options.optional && !req.get('authorization')) {
+      const authorization = req.headers.authorization;
+      if (options.optional && !authorization) {
         next();
         return;
       }
-      const tokenInUrl = typeof req.query === 'object' && req.query !== null && 'access_token' in req.query;
-      const token = extractBearerToken(req.get('authorization'), tokenInUrl);
+      // Express parses the query string on every read of req.query: only when there is one.
+      const tokenInUrl = req.url.includes('?') && typeof req.query === 'object' && req.query !== null && 'access_token' in req.query;
+      const token = extractBearerToken(authorization, tokenInUrl);
       if (options.admitLoggedOut?.(req)) {
         res.locals.principal = (await authenticator.inspect(token)).principal;
       } else {

@@ -56,27 +56,27 @@ function toChallengeAnswer(body: z.infer<typeof challengeBody>): ChallengeAnswer
   }
 }
 
-/** Builds the /auth router. */
+/** GET /auth/me, after requireAuth: who the token says the caller is (app.ts mounts it ahead of every router). */
+export const me: RequestHandler = (_req, res) => {
+  const p = principalOf(res);
+  res.set('Cache-Control', 'no-store').json({
+    sub: p.sub,
+    username: p.username,
+    client_id: p.clientId,
+    scopes: p.scopes,
+    groups: p.groups,
+    token_use: p.tokenUse,
+    session_id: p.sessionId,
+    issued_at: p.issuedAt,
+    expires_at: p.expiresAt,
+    auth_time: p.authTime,
+  });
+};
+
+/** Builds the /auth router of the JSON sign-in routes (/auth/me is `me`, mounted by app.ts). */
 export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = Router();
   const { auth, sameSite, throttles } = deps;
-
-  // First: the protected route called most often.
-  router.get('/me', auth, (_req, res) => {
-    const p = principalOf(res);
-    res.set('Cache-Control', 'no-store').json({
-      sub: p.sub,
-      username: p.username,
-      client_id: p.clientId,
-      scopes: p.scopes,
-      groups: p.groups,
-      token_use: p.tokenUse,
-      session_id: p.sessionId,
-      issued_at: p.issuedAt,
-      expires_at: p.expiresAt,
-      auth_time: p.authTime,
-    });
-  });
 
   router.post('/login', sameSite, jsonOnly, throttles.address, throttles.username, async (req, res) => {
     const body = parseInput(loginBody, req.body);

@@ -1,5 +1,5 @@
 // GET /auth/verify: forward auth for proxies (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz).
-import { Router, type RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { InvalidRequestError, InvalidTokenError, InsufficientScopeError, RetryLaterError, UnauthorizedError } from '../../errors';
 import type { ForwardAuthVerdict, Metrics } from '../../metrics/metrics';
 import { principalOf, type RequireScopes } from '../auth-middleware';
@@ -47,12 +47,14 @@ export interface ForwardAuthDeps {
 }
 
 /**
- * Builds the router of /auth/verify. Any method and any path below it answer alike: a proxy's subrequest is a GET
+ * The paths of forward auth. Any method and any path below /auth/verify answer alike: a proxy's subrequest is a GET
  * (nginx, Traefik), Envoy's keeps the original method and appends the original path, and the verdict depends on
  * neither.
  */
-export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
-  const router = Router();
+export const FORWARD_AUTH_PATHS = ['/auth/verify', '/auth/verify/*rest'];
+
+/** The handlers of GET /auth/verify, for `app.all(FORWARD_AUTH_PATHS, ...)` ahead of every router. */
+export function forwardAuth(deps: ForwardAuthDeps): [RequestHandler, ...(RequestHandler | ErrorRequestHandler)[]] {
   // Most proxies ask without ?scope=: no guard to build for those.
   const checkScopes: RequestHandler = (req, res, next) => {
     const scopes = requiredScopes(req.query);
@@ -72,10 +74,9 @@ export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
     });
     res.status(200).end();
   };
-  const countVerdict = (err: unknown, _req: unknown, _res: unknown, next: (err: unknown) => void) => {
+  const countVerdict: ErrorRequestHandler = (err, _req, _res, next) => {
     deps.metrics.forwardAuth(verdictOf(err));
     next(err);
   };
-  router.all(['/verify', '/verify/*rest'], deps.auth, checkScopes, verify, countVerdict);
-  return router;
+  return [deps.auth, checkScopes, verify, countVerdict];
 }

@@ -1,6 +1,6 @@
 // Health, readiness, RFC 9728 metadata and the OpenAPI document; Swagger UI under /docs.
 import path from 'node:path';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AccessTokenVerifier } from '../../bearer/token-verifier';
 import type { DenylistStore } from '../../denylist/denylist-store';
@@ -44,13 +44,14 @@ export interface DocsRoutesDeps {
   persistAuthorization: boolean;
 }
 
-/** Builds the router of the public, non-auth routes; /healthz first, as the route probed most often. */
+/** GET /healthz: the process runs (liveness, probed often; app.ts mounts it ahead of every router). */
+export const healthz: RequestHandler = (_req, res) => {
+  res.json({ status: 'ok' });
+};
+
+/** Builds the router of the public, non-auth routes other than /healthz. */
 export function metaRoutes(deps: MetaRoutesDeps): Router {
   const router = Router();
-
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
 
   router.get('/readyz', async (_req, res) => {
     const down: string[] = [];
