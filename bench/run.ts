@@ -2,7 +2,7 @@
 // medians in a table (printed, and written to bench/results/latest.md); the Redis bytes a login and a logout keep;
 // the token cache's memory over 1 M tokens; and a sizing table worked out from what was measured.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID, createPrivateKey, sign } from 'node:crypto';
+import { randomBytes, randomUUID, createPrivateKey, sign } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,8 +22,13 @@ const FRESH_PER_ROUND = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
 const CACHE_TOKENS = Number(process.env.BENCH_CACHE_TOKENS ?? 1_000_000);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const LOGGED_OUT = Number(process.env.BENCH_LOGGED_OUT ?? 1_000_000);
-/** The Redis database that holds the logged-out sessions (keys of the bench's own prefix only). */
-const LOADED_DB = Number(process.env.BENCH_LOADED_DB ?? 1);
+/**
+ * Two Redis databases the bench has to itself (it refuses to start unless both are empty): the service reads the
+ * first; the second is filled with LOGGED_OUT logged-out sessions, and SWAPDB trades the two under the running
+ * service for the phase that reads past them, so the same process is measured with and without them.
+ */
+const SERVICE_DB = Number(process.env.BENCH_DB ?? 1);
+const LOADED_DB = SERVICE_DB + 1;
 const CLOCK_TICKS = 100;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -197,8 +202,9 @@ function sizing(dailyUsers: number, footprint: Footprint, cpuMicrosPerRequest: n
   const perSecond = (perDay: number) => (perDay / 86_400) * SIZING.peakToAverage;
   // A logout that revokes its refresh token keeps its entry ≤ 1 day; one without, for the refresh token lifetime.
   const counters = perSecond(dailyUsers) * SIZING.loginWindowSeconds * footprint.rateLimitCounter;
-  const bestBytes = dailyUsers * footprint.logout + dailyUsers * footprint.loginAmazon + counters;
-  const worstBytes = SIZING.sessionTtlDays * dailyUsers * footprint.logout + dailyUsers * footprint.loginAmazon + counters;
+  const perLogin = Math.max(0, footprint.loginAmazon);
+  const bestBytes = dailyUsers * footprint.logout + dailyUsers * perLogin + counters;
+  const worstBytes = SIZING.sessionTtlDays * dailyUsers * footprint.logout + dailyUsers * perLogin + counters;
   const protectedPeak = perSecond(dailyUsers * SIZING.protectedPerUserDay);
   // Redis commands: 1 MGET per protected request; a login 2 budget scripts; a refresh 1 budget script, 1 GET and
   // 1 MGET; a logout with its refresh token 1 GET and 2 SETs.
@@ -217,9 +223,21 @@ async function main(): Promise<void> {
   const redisInfo = await findOrStartRedis();
   const cognito = await startLocalCognito({ dataDir: work });
   const pool = await provisionLocalPool(cognito.endpoint, { poolName: 'bench-pool' });
-  const prefix = `bench:${randomUUID()}:`;
-  const loadedUrl = withDb(redisInfo.url, LOADED_DB);
-  const loaded = new Redis(loadedUrl);
+  // As long as the default `auth:` give or take a few characters: a key's length decides its allocation in Redis.
+  const prefix = `b${randomBytes(3).toString('hex')}:`;
+  const serviceUrl = withDb(redisInfo.url, SERVICE_DB);
+  const loaded = new Redis(withDb(redisInfo.url, LOADED_DB));
+  for (const db of [SERVICE_DB, LOADED_DB]) {
+    const size = await loaded.select(db).then(() => loaded.dbsize());
+    if (size > 0) throw new Error(`Redis database ${db} holds ${size} keys: the bench needs databases ${SERVICE_DB} and ${LOADED_DB} empty (BENCH_DB)`);
+  }
+  await loaded.select(LOADED_DB);
+  let swapped = false;
+  /** Trades the service's database for the one with the logged-out sessions, or back. */
+  const swap = async () => {
+    await loaded.swapdb(SERVICE_DB, LOADED_DB);
+    swapped = !swapped;
+  };
   const issuer = `${cognito.endpoint}/${pool.userPoolId}`;
   const env = {
     NODE_ENV: 'production',
@@ -232,7 +250,7 @@ async function main(): Promise<void> {
     COGNITO_ISSUER: issuer,
     COGNITO_JWKS_URI: `${issuer}/.well-known/jwks.json`,
     GROUP_SCOPES: '{"readers":["books/read"]}',
-    REDIS_URL: redisInfo.url,
+    REDIS_URL: serviceUrl,
     REDIS_KEY_PREFIX: prefix,
     PUBLIC_URL: 'http://127.0.0.1',
     LOOP_LAG_FILE: path.join(work, 'loop-lag.json'),
@@ -250,12 +268,10 @@ async function main(): Promise<void> {
       pin.server,
       work,
     );
-    // The same service reading a Redis database that holds LOGGED_OUT logged-out sessions of other users.
-    const withLoggedOut = await startServer('service-logged-out', ['dist/main.js'], { ...env, REDIS_URL: loadedUrl }, pin.server, work);
     const bare = await startServer('peer-bare', ['bench/peers/tutorial.cjs'], { ...env, PEER_STACK: 'bare' }, pin.server, work);
     const stack = await startServer('peer-stack', ['bench/peers/tutorial.cjs'], { ...env, PEER_STACK: 'stack' }, pin.server, work);
-    servers.push(service, withMetrics, withLoggedOut, bare, stack);
-    for (const server of [service, withMetrics, withLoggedOut]) await fetch(`${server.url}/readyz`);
+    servers.push(service, withMetrics, bare, stack);
+    for (const server of [service, withMetrics]) await fetch(`${server.url}/readyz`);
 
     const key = createPrivateKey(privateKey.pem);
     const warm = mintToken(key, issuer, pool.clientId, randomUUID());
@@ -275,7 +291,7 @@ async function main(): Promise<void> {
       { name: 'service /healthz', server: service, path: '/healthz' },
       { name: 'service /auth/me, warm token', server: service, path: '/auth/me', token: () => warm },
       { name: 'service /auth/me, warm token, metrics on', server: withMetrics, path: '/auth/me', token: () => warm },
-      { name: `service /auth/me, warm token, ${LOGGED_OUT.toLocaleString('en-US')} logged-out sessions in Redis`, server: withLoggedOut, path: '/auth/me', token: () => warm },
+      { name: `service /auth/me, warm token, ${LOGGED_OUT.toLocaleString('en-US')} logged-out sessions in Redis`, server: service, path: '/auth/me', token: () => warm },
       { name: 'service /auth/me, fresh token each request', server: service, path: '/auth/me', token: () => fresh[next++]! },
       { name: 'service /auth/verify (forward auth), warm token', server: service, path: '/auth/verify', token: () => warm },
       { name: 'peer "bare" /auth/me (aws-jwt-verify + HMGET each request; no log, no security headers)', server: bare, path: '/auth/me', token: () => warm },
@@ -289,14 +305,16 @@ async function main(): Promise<void> {
 
     const samples = new Map<string, Sample[]>(phases.map((p) => [p.name, []]));
     const lag: { p50: number; p99: number; max: number }[] = [];
-    // The three warm-token instances are three processes: they run back to back, their order rotating each round,
-    // so that none always follows the same phase (two identical processes measured in a row differed by 23 %).
-    const warmGroup = phases.slice(1, 4);
+    // Metrics off and on are two processes: they run back to back, in the opposite order every other round (ABBA),
+    // so that neither always follows the other (two identical processes measured in a row differed by 23 %). The
+    // logged-out sessions row is the service's own process, its database swapped for the loaded one, next to the
+    // plain warm row, so the two differ in what Redis holds only.
+    const [healthzPhase, warmPhase, metricsPhase, loadedPhase, ...rest] = phases as [Phase, Phase, Phase, Phase, ...Phase[]];
     for (let round = 1; round <= ROUNDS; round += 1) {
-      const rotated = [...warmGroup.slice(round % 3), ...warmGroup.slice(0, round % 3)];
-      const order = [phases[0]!, ...rotated, ...phases.slice(4)];
-      for (const phase of order) {
+      const order = round % 2 ? [warmPhase, loadedPhase, metricsPhase] : [metricsPhase, loadedPhase, warmPhase];
+      for (const phase of [healthzPhase, ...order, ...rest]) {
         log(`round ${round}/${ROUNDS}: ${phase.name}`);
+        if (phase === loadedPhase) await swap();
         if (phase.server === service) service.child.kill('SIGUSR2');
         const sample = await runPhase(phase);
         if (phase.server === service) {
@@ -304,6 +322,7 @@ async function main(): Promise<void> {
           await new Promise((resolve) => setTimeout(resolve, 100));
           lag.push(JSON.parse(readFileSync(env.LOOP_LAG_FILE, 'utf8')) as { p50: number; p99: number; max: number });
         }
+        if (phase === loadedPhase) await swap();
         if (sample.failures > 0) throw new Error(`${phase.name}: ${sample.failures} failed requests of ${sample.requests}`);
         if (next > fresh.length) throw new Error(`ran out of fresh tokens (${fresh.length}): raise BENCH_FRESH_TOKENS`);
         samples.get(phase.name)!.push(sample);
@@ -407,11 +426,9 @@ async function main(): Promise<void> {
     for (const server of servers) server.child.kill('SIGKILL');
     await cognito.stop();
     log('deleting the bench\'s keys');
-    await deleteKeys(loaded, prefix);
+    if (swapped) await swap();
+    for (const db of [LOADED_DB, SERVICE_DB]) await loaded.select(db).then(() => deleteKeys(loaded, prefix));
     loaded.disconnect();
-    const redis = new Redis(redisInfo.url);
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
     redisInfo.process?.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });
   }
