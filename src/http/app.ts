@@ -22,7 +22,7 @@ import { loadOpenApiDocument, withHostedUi, withIntro } from './openapi-document
 import { docsRoutes, healthz, metaRoutes, type Readiness } from './routes/meta-routes';
 import { FORWARD_AUTH_PATHS, forwardAuth } from './routes/forward-auth';
 import { tokenEndpoint } from './routes/token-endpoint';
-import { markMount, timeRequests } from './request-metrics';
+import { markMount } from './request-metrics';
 
 /** Everything the app needs, built by main.ts's assemble(). */
 export interface AppDeps {
@@ -58,8 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
 
-  if (metrics !== noMetrics) app.use(timeRequests(metrics));
-  app.use(requestLogger(deps.logger));
+  app.use(requestLogger(deps.logger, metrics));
   // Swagger UI's code flow fetches tokens from the hosted-UI domain: the one origin added to connect-src.
   const hostedUi = config.cognito.domain ? [new URL(config.cognito.domain).origin] : [];
   // No upgrade-insecure-requests: it would turn a local stack's http hosted UI into https calls that fail.

@@ -1,6 +1,5 @@
-// Times every request by its route template (`/books/:id`, never the raw path, so the label set stays bounded).
+// Names each request by its route template (`/books/:id`, never the raw path, so the metrics' label set stays bounded).
 import type { Request, RequestHandler, Response } from 'express';
-import { secondsSince, type Metrics } from '../metrics/metrics';
 
 /**
  * Remembers where the router now handling the request is mounted: Express restores `req.baseUrl` when an error
@@ -12,19 +11,10 @@ export const markMount: RequestHandler = (req, res, next) => {
 };
 
 /** The template of the route that handled the request, or `unmatched`. */
-function routeOf(req: Request, res: Response): string {
+export function routeOf(req: Request, res: Response): string {
   const route = (req as Request & { route?: { path: string | string[] } }).route;
   if (!route) return 'unmatched';
   const path = Array.isArray(route.path) ? (route.path[0] ?? '') : route.path;
   const mount = typeof res.locals.mount === 'string' ? res.locals.mount : '';
   return mount && path === '/' ? mount : `${mount}${path}`;
-}
-
-/** Records each request's duration, route template, method and status once its response is finished. */
-export function timeRequests(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => metrics.request(routeOf(req, res), req.method, res.statusCode, secondsSince(start)));
-    next();
-  };
 }

@@ -14,6 +14,7 @@ type Call = (w: Wrappers) => Promise<unknown>;
 const CALLS: Record<string, [operation: string, call: Call]> = {
   login: ['InitiateAuth', (w) => w.signIn.login('ada', 'pw')],
   refresh: ['InitiateAuth', (w) => w.signIn.refresh('refresh-token', 'ada')],
+  'refresh-unrecorded': ['GetTokensFromRefreshToken', (w) => w.signIn.refresh('refresh-token', undefined)],
   challenge: ['RespondToAuthChallenge', (w) => w.signIn.respondToChallenge({ challenge: 'NEW_PASSWORD_REQUIRED', username: 'ada', session: 's', newPassword: 'x' })],
   revoke: ['RevokeToken', (w) => w.signIn.revokeRefreshToken('refresh-token')],
   signout: ['GlobalSignOut', (w) => w.signIn.globalSignOut('access-token')],
@@ -60,6 +61,10 @@ describe('Amazon Cognito errors, per call', () => {
     ['login', 'InvalidParameterException', 400, 500, 'server_error'],
     ['login', 'ResourceNotFoundException', 400, 500, 'server_error'],
     ['refresh', 'NotAuthorizedException', 400, 400, 'invalid_grant'],
+    ['refresh-unrecorded', 'NotAuthorizedException', 400, 400, 'invalid_grant'],
+    ['refresh-unrecorded', 'RefreshTokenReuseException', 400, 400, 'invalid_grant'],
+    ['refresh-unrecorded', 'TooManyRequestsException', 400, 429, 'too_many_requests'],
+    ['refresh-unrecorded', 'InternalErrorException', 500, 503, 'temporarily_unavailable'],
     ['challenge', 'InvalidPasswordException', 400, 400, 'invalid_request'],
     ['challenge', 'CodeMismatchException', 400, 400, 'invalid_code'],
     ['challenge', 'NotAuthorizedException', 400, 400, 'invalid_grant'],

@@ -17,13 +17,24 @@ const ALIAS = 'ada@example.com';
 const COGNITO_USERNAME = 'b1c2d3e4-0000-4000-8000-internal';
 const SUB = 'a0a0a0a0-0000-4000-8000-ada';
 
+/** Cognito's answers to GetUser with a logged-out access token. */
+const GET_USER = {
+  revoked: { status: 400, body: { __type: 'NotAuthorizedException', message: 'Access Token has been revoked' } },
+  accepted: { body: { Username: COGNITO_USERNAME, UserAttributes: [] } },
+  throttled: { status: 400, body: { __type: 'TooManyRequestsException', message: 'Rate exceeded' } },
+};
+
 /**
  * A service on a recorded Amazon Cognito: InitiateAuth answers a password login with tokens of one session
  * (origin_jti), and a refresh with a new access token of the same session, as Amazon Cognito does. `originJti: false`
  * records an app client whose tokens carry none (token revocation off). `getUser` is Cognito's answer to GetUser
  * after the logout's RevokeToken; `rotate` makes refreshes answer a new refresh token too.
  */
-function recordedStack({ originJti = true, getUser = 'revoked', rotate = false }: { originJti?: boolean; getUser?: 'revoked' | 'accepted'; rotate?: boolean } = {}) {
+function recordedStack({
+  originJti = true,
+  getUser = 'revoked',
+  rotate = false,
+}: { originJti?: boolean; getUser?: keyof typeof GET_USER; rotate?: boolean } = {}) {
   const session = randomUUID();
   const accessToken = () => {
     const jti = randomUUID();
@@ -41,10 +52,7 @@ function recordedStack({ originJti = true, getUser = 'revoked', rotate = false }
       GetTokensFromRefreshToken: () => tokens(rotate ? `rotated-${randomUUID()}` : undefined),
       RevokeToken: { body: {} },
       GlobalSignOut: { body: {} },
-      GetUser:
-        getUser === 'revoked'
-          ? { status: 400, body: { __type: 'NotAuthorizedException', message: 'Access Token has been revoked' } }
-          : { body: { Username: COGNITO_USERNAME, UserAttributes: [] } },
+      GetUser: GET_USER[getUser],
     },
     { offline: true },
   );
@@ -140,11 +148,15 @@ it('keeps a session whose refresh token Cognito revoked only as long as an acces
   expect((await stack.denylist.getRevocation(SUB, principal.sessionId)).sessionRevoked).toBe(false);
 });
 
-it("keeps the session for the refresh token lifetime when Cognito still accepts its access token (another session's refresh token)", async () => {
-  const stack = recordedStack({ getUser: 'accepted' });
+it.each([
+  ['Cognito still accepts its access token (the refresh token was another session\'s)', 'accepted'],
+  ['Cognito\'s answer proves nothing (throttled)', 'throttled'],
+] as const)('keeps the session for the refresh token lifetime when %s', async (_case, getUser) => {
+  const stack = recordedStack({ getUser });
   const tokens = await signedIn(stack);
   const principal = await stack.authenticator.authenticate(tokens.accessToken);
   await stack.signIn.logout(principal, `refresh-of-another-session-${randomUUID()}`);
+  expect(stack.sent('GetUser')).toEqual([{ AccessToken: tokens.accessToken }]);
 
   stack.clock.advance(29 * 86_400);
   expect((await stack.denylist.getRevocation(SUB, principal.sessionId)).sessionRevoked).toBe(true);
