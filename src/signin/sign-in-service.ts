@@ -107,7 +107,10 @@ export class SignInService {
       // An invalid or already revoked refresh token has nothing left to revoke.
     }
     if (record) await this.denylist.forgetRefreshToken(tokenId);
-    await this.expireWithAccessTokens(principal, recorded);
+    // The logout is done: a failure here only leaves the entry for the refresh token lifetime, which is safe.
+    await this.expireWithAccessTokens(principal, recorded).catch((err: unknown) => {
+      this.logger.warn({ err }, 'logout: the session stays denylisted for the refresh token lifetime');
+    });
   }
 
   /**

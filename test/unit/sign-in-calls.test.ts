@@ -6,7 +6,7 @@ import { CognitoClient, computeSecretHash } from '../../src/cognito/cognito-clie
 import { SdkCognitoSignIn } from '../../src/cognito/sdk-sign-in';
 import { MemoryDenylistStore } from '../../src/denylist/memory-denylist-store';
 import { refreshTokenId } from '../../src/denylist/denylist-store';
-import { InvalidGrantError, InvalidTokenError } from '../../src/errors';
+import { InvalidGrantError, InvalidTokenError, TemporarilyUnavailableError } from '../../src/errors';
 import { createLogger } from '../../src/logger';
 import { SignInService } from '../../src/signin/sign-in-service';
 import { fakeCognito } from '../support/fake-cognito';
@@ -158,6 +158,24 @@ it.each([
   await stack.signIn.logout(principal, `refresh-of-another-session-${randomUUID()}`);
   expect(stack.sent('GetUser')).toEqual([{ AccessToken: tokens.accessToken }]);
 
+  stack.clock.advance(29 * 86_400);
+  expect((await stack.denylist.getRevocation(SUB, principal.sessionId)).sessionRevoked).toBe(true);
+});
+
+it('completes the logout when Redis fails on the write that would shorten the entry (kept for the full lifetime)', async () => {
+  const stack = recordedStack({ getUser: 'revoked' });
+  const tokens = await signedIn(stack);
+  const principal = await stack.authenticator.authenticate(tokens.accessToken);
+  // A labelled fake: Redis failing on exactly this write can't be produced with the real store.
+  const revokeSession = stack.denylist.revokeSession.bind(stack.denylist);
+  let writes = 0;
+  stack.denylist.revokeSession = async (...args) => {
+    writes += 1;
+    if (writes > 1) throw new TemporarilyUnavailableError('The session store (Redis) is not answering.');
+    return revokeSession(...args);
+  };
+  await expect(stack.signIn.logout(principal, tokens.refreshToken)).resolves.toBeUndefined();
+  expect(writes).toBe(2);
   stack.clock.advance(29 * 86_400);
   expect((await stack.denylist.getRevocation(SUB, principal.sessionId)).sessionRevoked).toBe(true);
 });
