@@ -268,10 +268,12 @@ async function main(): Promise<void> {
       pin.server,
       work,
     );
+    // The control: a second process identical to the service, to show what two identical processes differ by here.
+    const twin = await startServer('service-twin', ['dist/main.js'], env, pin.server, work);
     const bare = await startServer('peer-bare', ['bench/peers/tutorial.cjs'], { ...env, PEER_STACK: 'bare' }, pin.server, work);
     const stack = await startServer('peer-stack', ['bench/peers/tutorial.cjs'], { ...env, PEER_STACK: 'stack' }, pin.server, work);
-    servers.push(service, withMetrics, bare, stack);
-    for (const server of [service, withMetrics]) await fetch(`${server.url}/readyz`);
+    servers.push(service, withMetrics, twin, bare, stack);
+    for (const server of [service, withMetrics, twin]) await fetch(`${server.url}/readyz`);
 
     const key = createPrivateKey(privateKey.pem);
     const warm = mintToken(key, issuer, pool.clientId, randomUUID());
@@ -292,6 +294,7 @@ async function main(): Promise<void> {
       { name: 'service /auth/me, warm token', server: service, path: '/auth/me', token: () => warm },
       { name: 'service /auth/me, warm token, metrics on', server: withMetrics, path: '/auth/me', token: () => warm },
       { name: `service /auth/me, warm token, ${LOGGED_OUT.toLocaleString('en-US')} logged-out sessions in Redis`, server: service, path: '/auth/me', token: () => warm },
+      { name: 'control: a second, identical service process, /auth/me, warm token', server: twin, path: '/auth/me', token: () => warm },
       { name: 'service /auth/me, fresh token each request', server: service, path: '/auth/me', token: () => fresh[next++]! },
       { name: 'service /auth/verify (forward auth), warm token', server: service, path: '/auth/verify', token: () => warm },
       { name: 'peer "bare" /auth/me (aws-jwt-verify + HMGET each request; no log, no security headers)', server: bare, path: '/auth/me', token: () => warm },
@@ -305,13 +308,14 @@ async function main(): Promise<void> {
 
     const samples = new Map<string, Sample[]>(phases.map((p) => [p.name, []]));
     const lag: { p50: number; p99: number; max: number }[] = [];
-    // Metrics off and on are two processes: they run back to back, in the opposite order every other round (ABBA),
-    // so that neither always follows the other (two identical processes measured in a row differed by 23 %). The
-    // logged-out sessions row is the service's own process, its database swapped for the loaded one, next to the
-    // plain warm row, so the two differ in what Redis holds only.
-    const [healthzPhase, warmPhase, metricsPhase, loadedPhase, ...rest] = phases as [Phase, Phase, Phase, Phase, ...Phase[]];
+    // Metrics on, and the control, are processes of their own: the warm-token phases run back to back, in the
+    // opposite order every other round, so that none always follows the same one. The logged-out sessions row is
+    // the service's own process, its database swapped for the loaded one, next to the plain warm row, so the two
+    // differ in what Redis holds only.
+    const [healthzPhase, warmPhase, metricsPhase, loadedPhase, twinPhase, ...rest] = phases as [Phase, Phase, Phase, Phase, Phase, ...Phase[]];
     for (let round = 1; round <= ROUNDS; round += 1) {
-      const order = round % 2 ? [warmPhase, loadedPhase, metricsPhase] : [metricsPhase, loadedPhase, warmPhase];
+      const group = [warmPhase, loadedPhase, metricsPhase, twinPhase];
+      const order = round % 2 ? group : group.reverse();
       for (const phase of [healthzPhase, ...order, ...rest]) {
         log(`round ${round}/${ROUNDS}: ${phase.name}`);
         if (phase === loadedPhase) await swap();
@@ -350,7 +354,7 @@ async function main(): Promise<void> {
         cpuMax: Math.max(...list.map((s) => s.cpuPerRequest)),
       };
     });
-    const [healthz, meWarm, metricsOn, meLoaded, meFresh, verify, peerBare, peerStack] = rows as [typeof rows[0], ...typeof rows];
+    const [healthz, meWarm, metricsOn, meLoaded, meTwin, meFresh, verify, peerBare, peerStack] = rows as [typeof rows[0], ...typeof rows];
     // Flatness is judged once the cache has been full for a while (from 20 % of the tokens on).
     const afterFill = memory.filter((m) => m.tokens >= CACHE_TOKENS * 0.2);
     const rssMin = Math.min(...afterFill.map((m) => m.rssMb));
@@ -366,6 +370,8 @@ async function main(): Promise<void> {
       ['/auth/verify costs no more than /auth/me (CPU: me ÷ verify ≥ 0.95)', meWarm!.cpu / verify!.cpu, 0.95],
       ['metrics on cost no more than off (CPU: off ÷ on ≥ 0.95)', meWarm!.cpu / metricsOn!.cpu, 0.95],
     ];
+    // Not a target: how far apart two identical processes measure, the noise under every comparison of processes.
+    const control = meWarm!.cpu / meTwin!.cpu;
 
     const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
     const bytes = (n: number) => (n >= 2 ** 30 ? `${fmt(n / 2 ** 30, 1)} GiB` : `${fmt(n / 2 ** 20)} MiB`);
@@ -393,6 +399,10 @@ async function main(): Promise<void> {
       `| token cache RSS flat (±10 %) over ${fmt(CACHE_TOKENS)} distinct tokens | ${fmt(rssMin)}–${fmt(rssMax)} MB (spread ${fmt(rssSpread * 100, 1)} %) | ${rssSpread <= 0.1 ? 'yes' : 'no'} |`,
       `| request log at info for every request | ${fmt(logLines)} lines for ${fmt(served)} requests | ${logLines >= served ? 'yes' : 'no'} |`,
       `| every security header of helmet() sent (${helmetNames.length} headers, on /healthz, /auth/me, /auth/verify) | ${missing.size === 0 ? 'all' : [...missing].join(', ')} | ${missing.size === 0 ? 'yes' : 'no'} |`,
+      '',
+      `Control: a second process identical to the service measured ${fmt(meTwin!.cpu)} µs of CPU per warm /auth/me against the ` +
+        `service's ${fmt(meWarm!.cpu)} (service ÷ twin ${fmt(control, 2)}): a comparison between two processes (metrics on against off) ` +
+        'is worth no more than that.',
       '',
       `Redis footprint, from \`INFO memory\` over ${fmt(SESSIONS)} of each: a login with Amazon Cognito's tokens (\`origin_jti\`) keeps ${fmt(footprint.loginAmazon, 1)} bytes; ` +
         `one with tokens that carry no \`origin_jti\` (cognito-local) keeps its refresh token record, ${fmt(footprint.loginNoOriginJti, 1)} bytes; ` +
