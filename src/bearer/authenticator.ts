@@ -3,10 +3,17 @@ import type { GroupScopes } from '../config/group-scopes';
 import { isRevoked, type DenylistStore } from '../denylist/denylist-store';
 import { InvalidTokenError } from '../errors';
 import { toPrincipal, type Principal } from './principal';
-import type { AccessTokenVerifier } from './token-verifier';
+import type { AccessTokenClaims, AccessTokenVerifier } from './token-verifier';
 
 /** Turns a Bearer token into a Principal, or throws the contract's error. */
 export class Authenticator {
+  /**
+   * The principal of each claims object, less its token: the token cache hands back the same claims object for a
+   * warm token, so scopes and groups are worked out once per token, not per request. Weak, so it lives exactly as
+   * long as the cache keeps the claims, and it never holds the token itself.
+   */
+  private readonly principals = new WeakMap<AccessTokenClaims, Omit<Principal, 'accessToken'>>();
+
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly denylist: DenylistStore,
@@ -23,7 +30,13 @@ export class Authenticator {
   /** Verifies the token and reads the denylist, but leaves the verdict on a logged-out session to the caller. */
   async inspect(token: string): Promise<{ principal: Principal; loggedOut: boolean }> {
     const claims = await this.verifier.verify(token);
-    const principal = toPrincipal(claims, token, this.groupScopes);
+    let known = this.principals.get(claims);
+    if (!known) {
+      const { accessToken: _token, ...rest } = toPrincipal(claims, token, this.groupScopes);
+      known = Object.freeze(rest);
+      this.principals.set(claims, known);
+    }
+    const principal: Principal = { ...known, accessToken: token };
     const revocation = await this.denylist.getRevocation(principal.sub, principal.sessionId);
     return { principal, loggedOut: isRevoked(revocation, principal.authTime) };
   }
