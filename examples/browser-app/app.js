@@ -31,11 +31,12 @@ function expired(response) {
   return response.status === 401 && /error="invalid_token"/.test(challenge) && /has expired/.test(challenge);
 }
 
-/** New access and ID tokens from the refresh token; the refresh token itself stays the same (Cognito's rule). */
+/** New access and ID tokens from the refresh token; a new refresh token too where the app client rotates them. */
 async function refresh() {
   const { response, body } = await post('/auth/refresh', { refresh_token: session.refreshToken });
   if (!response.ok) throw new Error(body.error_description || 'refresh failed');
   session.accessToken = body.access_token;
+  if (body.refresh_token) session.refreshToken = body.refresh_token;
 }
 
 /** GET with the access token; refreshes once and retries when the token has expired. */
