@@ -53,7 +53,7 @@ export interface ForwardAuthDeps {
  */
 export const FORWARD_AUTH_PATHS = ['/auth/verify', '/auth/verify/*rest'];
 
-/** The handlers of GET /auth/verify, for `app.all(FORWARD_AUTH_PATHS, ...)` ahead of every router. */
+/** The handlers of /auth/verify, any method, for `app.all(FORWARD_AUTH_PATHS, ...)` ahead of every router. */
 export function forwardAuth(deps: ForwardAuthDeps): [RequestHandler, ...(RequestHandler | ErrorRequestHandler)[]] {
   // Most proxies ask without ?scope=: no guard to build for those.
   const checkScopes: RequestHandler = (req, res, next) => {
