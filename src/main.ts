@@ -97,6 +97,22 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
   return { app, redis, denylist, verifier, keys, metrics };
 }
 
+/**
+ * Moves what an earlier version left in its denylist layout into the current one; until it is done the store refuses
+ * reads (503) and /readyz says not ready. Retried every 5 s while Redis can't be reached.
+ */
+function convertLegacyDenylist(store: RedisDenylistStore, logger: Logger): void {
+  store.convertLegacyLayout().then(
+    (report) => {
+      if (!report.skipped) logger.info(report, 'denylist: entries of the earlier layout converted');
+    },
+    (err: unknown) => {
+      logger.warn({ err: { message: (err as Error).message } }, 'denylist: the earlier layout is not converted yet; retrying');
+      setTimeout(() => convertLegacyDenylist(store, logger), 5000).unref();
+    },
+  );
+}
+
 /** Reads the environment, listens; on SIGTERM finishes in-flight requests and closes Redis. */
 export function main(): void {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -111,13 +127,14 @@ export function main(): void {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const { app, redis, keys, metrics } = assemble(config, logger);
+  const { app, redis, keys, metrics, denylist } = assemble(config, logger);
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
   if (config.production && !config.server.publicUrl) {
     logger.warn('PUBLIC_URL is not set: the metadata URL in 401 challenges and /.well-known/oauth-protected-resource is taken from each request\'s Host header');
   }
   keys.keepLoadingKeys(logger);
+  if (denylist instanceof RedisDenylistStore) convertLegacyDenylist(denylist, logger);
 
   const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {
     logger.info({ port: config.server.port, host: config.server.host }, 'listening');

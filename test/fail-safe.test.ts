@@ -1,5 +1,6 @@
 // Faults produced for real: a stopped, hung and restarted Redis, a hung Cognito, a JWKS that is down or flooded,
 // and the process's own start-up and shutdown. Each must end in a quick 503 or a clean exit, never a pass or a hang.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -256,6 +257,36 @@ describe('the process', () => {
     expect(Date.now() - signalled).toBeLessThan(5000);
     expect(service.output()).toContain('"msg":"shutting down"');
     await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('refuses after an upgrade a session the earlier version logged out, having moved its layout at start-up', async () => {
+    const prefix = `${fleet.prefix}upgrade:`;
+    const [sub, jti] = [randomUUID(), randomUUID()];
+    const now = Math.floor(Date.now() / 1000);
+    const redis = await fleet.client();
+    // As the version before wrote it: one hash per user, the session's field holding its expiry.
+    await redis.hset(`${prefix}denylist:${sub}`, `s:${jti}`, String(now + 600));
+    await redis.expireat(`${prefix}denylist:${sub}`, now + 600);
+    const service = await spawnService(testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: prefix }));
+    try {
+      const token = mintAccessToken(stack.issuer, stack.clientId, { sub, jti });
+      const other = mintAccessToken(stack.issuer, stack.clientId, { sub });
+      const me = (bearer: string) => fetch(`${service.url}/auth/me`, { headers: { authorization: `Bearer ${bearer}` } });
+      let response = await me(token);
+      // Until the move is done the answer is 503, never a pass.
+      for (let i = 0; i < 50 && response.status === 503; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        response = await me(token);
+      }
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'invalid_token', error_description: 'The session of this token has logged out.' });
+      expect((await me(other)).status).toBe(200);
+      expect(await redis.exists(`${prefix}denylist:${sub}`)).toBe(0);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+      await redis.del(`${prefix}layout`);
+    }
   });
 
   it('answers 503 until the signing keys load, retrying them in the background', async () => {

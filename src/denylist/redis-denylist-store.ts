@@ -3,6 +3,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { TemporarilyUnavailableError } from '../errors';
 import { secondsSince, type Metrics } from '../metrics/metrics';
 import { shortDigest, type RefreshTokenRecord, type Revocation, type DenylistStore } from './denylist-store';
+import { convertLegacyEntries, type LegacyConversion } from './legacy-layout';
 
 type RedisClient = Redis | Cluster;
 
@@ -34,6 +35,8 @@ export class RedisDenylistStore implements DenylistStore {
   private readonly prefix: string;
   private readonly metrics: Metrics | undefined;
   private readonly batchReads: boolean;
+  /** True from the start of convertLegacyLayout until it succeeds: reads refuse (503) meanwhile. */
+  private converting = false;
   /** The reads waiting for this turn's MGET: two keys each, and who to answer. */
   private pending: { keys: string[]; answers: ((values: (string | null)[] | Error) => void)[] } | undefined;
 
@@ -68,7 +71,23 @@ export class RedisDenylistStore implements DenylistStore {
     await this.call('set', () => this.redis.set(this.userKey(sub), value, 'EX', ttlSeconds));
   }
 
+  /**
+   * Moves the entries an earlier version wrote in its layout into this one (legacy-layout.ts). From the call until
+   * it succeeds, reads and pings refuse with 503: a session logged out before the upgrade must not slip through,
+   * and /readyz keeps the instance out of the load balancer. Waits for the client to be ready first. main.ts calls
+   * it at start-up, and again while it fails.
+   */
+  async convertLegacyLayout(): Promise<LegacyConversion> {
+    this.converting = true;
+    // At start-up the client is still connecting, and without an offline queue a command would fail at once.
+    if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
+    const report = await this.call('scan', () => convertLegacyEntries(this.redis, this.prefix, this, Math.floor(Date.now() / 1000)));
+    this.converting = false;
+    return report;
+  }
+
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
+    if (this.converting) throw converting();
     const userKey = this.userKey(sub);
     const keys = [`${userKey}${shortDigest(sessionId)}`, userKey] as const;
     const [session, cutoff] = this.batchReads ? await this.readInTurn(keys) : await this.call('mget', () => this.redis.mget(...keys));
@@ -110,6 +129,7 @@ export class RedisDenylistStore implements DenylistStore {
   }
 
   async ping(): Promise<void> {
+    if (this.converting) throw converting();
     await this.call('ping', () => this.redis.ping());
   }
 
@@ -134,6 +154,9 @@ export class RedisDenylistStore implements DenylistStore {
     }
   }
 }
+
+const converting = () =>
+  new TemporarilyUnavailableError('The session store is converting what an earlier version wrote; try again shortly.', { retryAfterSeconds: 2 });
 
 const unavailable = (cause: unknown) =>
   new TemporarilyUnavailableError('The session store (Redis) is not answering.', { retryAfterSeconds: 2, cause });
