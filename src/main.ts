@@ -98,7 +98,7 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
 }
 
 /**
- * Moves what an earlier version left in its denylist layout into the current one; until it is done the store refuses
+ * Copies what an earlier version wrote in its denylist layout into the current one; until it is done the store refuses
  * reads (503) and /readyz says not ready. Retried every 5 s while Redis can't be reached.
  */
 function convertLegacyDenylist(store: RedisDenylistStore, logger: Logger): void {

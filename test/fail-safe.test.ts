@@ -259,7 +259,7 @@ describe('the process', () => {
     await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
   });
 
-  it('refuses after an upgrade a session the earlier version logged out, having moved its layout at start-up', async () => {
+  it('refuses after an upgrade a session the earlier version logged out, having copied its layout at start-up', async () => {
     const prefix = `${fleet.prefix}upgrade:`;
     const [sub, jti] = [randomUUID(), randomUUID()];
     const now = Math.floor(Date.now() / 1000);
@@ -281,7 +281,6 @@ describe('the process', () => {
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ error: 'invalid_token', error_description: 'The session of this token has logged out.' });
       expect((await me(other)).status).toBe(200);
-      expect(await redis.exists(`${prefix}denylist:${sub}`)).toBe(0);
     } finally {
       service.child.kill('SIGTERM');
       await service.exited;

@@ -10,7 +10,10 @@ import { shortDigest } from './denylist-store';
  */
 const LEGACY_USER = 'denylist:';
 const LEGACY_RECORD = 'refresh:';
-/** Set once a scan finds nothing of the old layout; every old entry has expired by the time it does (30 days). */
+/**
+ * Set once a scan moves nothing: every old entry is in the current layout by then, and instances of the earlier
+ * version, whose logouts a later start would still have to move, are gone. Lives as long as an old entry could.
+ */
 const DONE_MARKER = 'layout';
 const DONE_MARKER_SECONDS = 30 * 86_400;
 
@@ -18,7 +21,7 @@ const DONE_MARKER_SECONDS = 30 * 86_400;
 export interface LegacyConversion {
   /** True when the marker said an earlier scan had found nothing, so this one did not scan. */
   skipped: boolean;
-  /** Logged-out sessions moved. */
+  /** Logged-out sessions moved (copied where the current layout had none). */
   sessions: number;
   /** Logout-all cut-offs moved. */
   cutoffs: number;
@@ -34,9 +37,10 @@ export interface CurrentKeys {
 }
 
 /**
- * Moves every entry of the old layout under `prefix` into the current one, each with the expiry it had, and deletes
- * the old keys. An entry the current layout already has is kept (`SET … NX`): it was written later. Scans every master
- * of a Cluster. Idempotent: a second run finds nothing.
+ * Copies every entry of the old layout under `prefix` into the current one, each with the expiry it had. An entry the
+ * current layout already has is kept (`SET … NX`): it was copied before, or written later. The old keys stay until
+ * they expire: during a rolling upgrade, instances of the earlier version still read them. Scans every master of a
+ * Cluster. Counts only what it moved, so a run after everything was moved counts nothing and leaves the marker.
  */
 export async function convertLegacyEntries(redis: Redis | Cluster, prefix: string, keys: CurrentKeys, nowSeconds: number): Promise<LegacyConversion> {
   const marker = `${prefix}${DONE_MARKER}`;
@@ -65,26 +69,21 @@ async function convertUser(redis: Redis | Cluster, key: string, sub: string, key
     const expiry = Number(value.slice(value.lastIndexOf(':') + 1));
     if (!(expiry > now)) continue;
     if (field.startsWith('s:')) {
-      await redis.set(keys.sessionKey(sub, field.slice(2)), 1, 'EXAT', expiry, 'NX');
-      done.sessions += 1;
+      if (await redis.set(keys.sessionKey(sub, field.slice(2)), 1, 'EXAT', expiry, 'NX')) done.sessions += 1;
     } else if (field === 'cutoff') {
       const first = value.indexOf(':');
       const last = value.lastIndexOf(':');
       const cutoff = value.slice(0, first);
       const spared = last > first ? ` ${shortDigest(value.slice(first + 1, last))}` : '';
-      await redis.set(keys.userKey(sub), `${cutoff}${spared}`, 'EXAT', expiry, 'NX');
-      done.cutoffs += 1;
+      if (await redis.set(keys.userKey(sub), `${cutoff}${spared}`, 'EXAT', expiry, 'NX')) done.cutoffs += 1;
     }
   }
-  await redis.del(key);
 }
 
 async function convertRecord(redis: Redis | Cluster, key: string, sha256: string, keys: CurrentKeys, done: LegacyConversion): Promise<void> {
   const [value, ttl] = await Promise.all([redis.get(key), redis.pttl(key)]);
   // The current id is the first 16 characters of the same base64url SHA-256 (see refreshTokenId).
-  if (value !== null && ttl > 0) {
-    await redis.set(keys.refreshTokenKey(sha256.slice(0, 16)), value, 'PX', ttl, 'NX');
+  if (value !== null && ttl > 0 && (await redis.set(keys.refreshTokenKey(sha256.slice(0, 16)), value, 'PX', ttl, 'NX'))) {
     done.records += 1;
   }
-  await redis.del(key);
 }

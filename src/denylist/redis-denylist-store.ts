@@ -72,7 +72,7 @@ export class RedisDenylistStore implements DenylistStore {
   }
 
   /**
-   * Moves the entries an earlier version wrote in its layout into this one (legacy-layout.ts). From the call until
+   * Copies the entries an earlier version wrote in its layout into this one (legacy-layout.ts). From the call until
    * it succeeds, reads and pings refuse with 503: a session logged out before the upgrade must not slip through,
    * and /readyz keeps the instance out of the load balancer. Waits for the client to be ready first. main.ts calls
    * it at start-up, and again while it fails.
