@@ -23,8 +23,8 @@ export interface RedisDenylistStoreOptions {
  * `<user>` and `<session>` are short digests of `sub` and the session id (see shortDigest). A logged-out session is
  * then a key of 39 bytes with the default prefix and a value Redis shares among all keys: 112–130 bytes in all
  * (`npm run bench`), where one hash per user costs ≥ 165 however short its names (key, object, listpack and expiry
- * each take an allocation). The braces put a user's keys in one hash slot, so one MGET reads both on a Cluster too, and Redis
- * expires each key itself: a write is one SET, whatever else the user has.
+ * each take an allocation). The braces put a user's keys in one hash slot, so one MGET reads both on a Cluster too,
+ * and Redis expires each key itself: a write is one SET, whatever else the user has.
  *
  * On a single server the reads of every request in one turn of the event loop leave as one MGET: a command costs
  * the client more CPU than the keys in it, and a busy instance reads for many requests at a time. A Cluster keeps
@@ -38,7 +38,7 @@ export class RedisDenylistStore implements DenylistStore {
   /** True from the start of convertLegacyLayout until it succeeds: reads refuse (503) meanwhile. */
   private converting = false;
   /** The reads waiting for this turn's MGET: two keys each, and who to answer. */
-  private pending: { keys: string[]; answers: ((values: (string | null)[] | Error) => void)[] } | undefined;
+  private pending: { keys: string[]; answers: { resolve: (values: (string | null)[]) => void; reject: (err: unknown) => void }[] } | undefined;
 
   constructor(redis: RedisClient, options: RedisDenylistStoreOptions) {
     this.redis = redis;
@@ -54,7 +54,13 @@ export class RedisDenylistStore implements DenylistStore {
 
   /** The key of a logged-out session. */
   sessionKey(sub: string, sessionId: string): string {
-    return `${this.userKey(sub)}${shortDigest(sessionId)}`;
+    return this.keysOf(sub, sessionId)[0];
+  }
+
+  /** The keys one read needs: the session's, then the user's (the user digest computed once). */
+  private keysOf(sub: string, sessionId: string): [session: string, user: string] {
+    const userKey = this.userKey(sub);
+    return [`${userKey}${shortDigest(sessionId)}`, userKey];
   }
 
   /** The key of a refresh token record. */
@@ -88,8 +94,7 @@ export class RedisDenylistStore implements DenylistStore {
 
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
     if (this.converting) throw converting();
-    const userKey = this.userKey(sub);
-    const keys = [`${userKey}${shortDigest(sessionId)}`, userKey] as const;
+    const keys = this.keysOf(sub, sessionId);
     const [session, cutoff] = this.batchReads ? await this.readInTurn(keys) : await this.call('mget', () => this.redis.mget(...keys));
     return { sessionRevoked: session !== null, cutoff: parseCutoff(cutoff, sessionId) };
   }
@@ -102,7 +107,7 @@ export class RedisDenylistStore implements DenylistStore {
         setImmediate(() => this.flushReads());
       }
       this.pending.keys.push(...keys);
-      this.pending.answers.push((values) => (values instanceof Error ? reject(values) : resolve(values)));
+      this.pending.answers.push({ resolve, reject });
     });
   }
 
@@ -110,8 +115,8 @@ export class RedisDenylistStore implements DenylistStore {
     const { keys, answers } = this.pending!;
     this.pending = undefined;
     this.call('mget', () => this.redis.mget(keys)).then(
-      (values) => answers.forEach((answer, i) => answer(values.slice(2 * i, 2 * i + 2))),
-      (err: Error) => answers.forEach((answer) => answer(err)),
+      (values) => answers.forEach(({ resolve }, i) => resolve(values.slice(2 * i, 2 * i + 2))),
+      (err: unknown) => answers.forEach(({ reject }) => reject(err)),
     );
   }
 

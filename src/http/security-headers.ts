@@ -8,7 +8,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  * so running it once against a recorder gives every response's headers. Its X-Powered-By removal is left out: the
  * app never sets that header.
  */
-export function helmetHeaders(options: HelmetOptions): Map<string, string> {
+function helmetHeaders(options: HelmetOptions): Map<string, string> {
   const headers = new Map<string, string>();
   const recorder = {
     setHeader: (name: string, value: string) => headers.set(name, value),

@@ -60,17 +60,19 @@ export class SignInService {
    */
   async refresh(refreshToken: string): Promise<TokenSet> {
     const record = await this.denylist.findRefreshToken(refreshTokenId(refreshToken));
-    if (record && isRevoked(await this.denylist.getRevocation(record.sub, record.sessionId), record.authTime)) {
-      throw new InvalidGrantError('The session of this refresh token has logged out.');
-    }
+    if (record) await this.refuseLoggedOut(record.sub, record.sessionId, record.authTime);
     const tokens = await this.cognito.refresh(refreshToken, record?.username);
     const session = issuedSessionOf(tokens.accessToken);
-    if (!record && session?.origin_jti) {
-      const revocation = await this.denylist.getRevocation(session.sub, session.origin_jti);
-      if (isRevoked(revocation, authTimeOf(session))) throw new InvalidGrantError('The session of this refresh token has logged out.');
-    }
+    if (!record && session?.origin_jti) await this.refuseLoggedOut(session.sub, session.origin_jti, authTimeOf(session));
     await this.remember(tokens);
     return tokens;
+  }
+
+  /** Throws invalid_grant when the session a refresh token belongs to has logged out. */
+  private async refuseLoggedOut(sub: string, sessionId: string, authTime: number): Promise<void> {
+    if (isRevoked(await this.denylist.getRevocation(sub, sessionId), authTime)) {
+      throw new InvalidGrantError('The session of this refresh token has logged out.');
+    }
   }
 
   /**
