@@ -354,21 +354,30 @@ async function main(): Promise<void> {
         cpuMax: Math.max(...list.map((s) => s.cpuPerRequest)),
       };
     });
-    const [healthz, meWarm, metricsOn, meLoaded, meTwin, meFresh, verify, peerBare, peerStack] = rows as [typeof rows[0], ...typeof rows];
+    const [healthz, meWarm, , , meTwin] = rows as [typeof rows[0], ...typeof rows];
     // Flatness is judged once the cache has been full for a while (from 20 % of the tokens on).
     const afterFill = memory.filter((m) => m.tokens >= CACHE_TOKENS * 0.2);
     const rssMin = Math.min(...afterFill.map((m) => m.rssMb));
     const rssMax = Math.max(...afterFill.map((m) => m.rssMb));
     const rssSpread = (rssMax - rssMin) / rssMin;
-    // Each target as "higher is better": a ratio of CPU per request (the steadiest figure on a shared VM) or bytes.
-    const targets: [string, number, number, number?][] = [
-      ['warm token costs ≤ 1/0.95 of /healthz (CPU: /healthz ÷ warm ≥ 0.95)', healthz.cpu / meWarm!.cpu, 0.95],
-      ['fresh token costs ≤ 1/0.75 of /healthz (CPU: /healthz ÷ fresh ≥ 0.75)', healthz.cpu / meFresh!.cpu, 0.75],
-      ['≥ 1.3× cheaper than the bare peer (CPU: peer ÷ warm)', peerBare!.cpu / meWarm!.cpu, 1.3],
-      ['≥ 1.6× cheaper than the production-stack peer (CPU: peer ÷ warm)', peerStack!.cpu / meWarm!.cpu, 1.6],
-      [`warm throughput unchanged with ${LOGGED_OUT.toLocaleString('en-US')} logged-out sessions (req/s ÷ warm ≥ 0.95)`, meLoaded!.rps / meWarm!.rps, 0.95],
-      ['/auth/verify costs no more than /auth/me (CPU: me ÷ verify ≥ 0.95)', meWarm!.cpu / verify!.cpu, 0.95],
-      ['metrics on cost no more than off (CPU: off ÷ on ≥ 0.95)', meWarm!.cpu / metricsOn!.cpu, 0.95],
+    // Each target as "higher is better": a ratio of CPU per request (the steadiest figure on a shared VM) or of
+    // req/s, worked out within each round (its phases run a minute apart at most, where rounds can differ 2×), and
+    // given as the median over the rounds with its spread.
+    const perRound = (a: Phase, b: Phase, of: (s: Sample) => number) => {
+      const [x, y] = [samples.get(a.name)!, samples.get(b.name)!];
+      const ratios = x.map((sample, i) => of(sample) / of(y[i]!));
+      return { value: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+    };
+    const cpu = (s: Sample) => s.cpuPerRequest;
+    const [freshPhase, verifyPhase, barePhase, stackPhase] = rest as [Phase, Phase, Phase, Phase];
+    const targets: [string, { value: number; min: number; max: number }, number][] = [
+      ['warm token costs ≤ 1/0.95 of /healthz (CPU: /healthz ÷ warm ≥ 0.95)', perRound(healthzPhase, warmPhase, cpu), 0.95],
+      ['fresh token costs ≤ 1/0.75 of /healthz (CPU: /healthz ÷ fresh ≥ 0.75)', perRound(healthzPhase, freshPhase, cpu), 0.75],
+      ['≥ 1.3× cheaper than the bare peer (CPU: peer ÷ warm)', perRound(barePhase, warmPhase, cpu), 1.3],
+      ['≥ 1.6× cheaper than the production-stack peer (CPU: peer ÷ warm)', perRound(stackPhase, warmPhase, cpu), 1.6],
+      [`warm throughput unchanged with ${LOGGED_OUT.toLocaleString('en-US')} logged-out sessions (req/s ÷ warm ≥ 0.95)`, perRound(loadedPhase, warmPhase, (x) => x.rps), 0.95],
+      ['/auth/verify costs no more than /auth/me (CPU: me ÷ verify ≥ 0.95)', perRound(warmPhase, verifyPhase, cpu), 0.95],
+      ['metrics on cost no more than off (CPU: off ÷ on ≥ 0.95)', perRound(warmPhase, metricsPhase, cpu), 0.95],
     ];
     // Not a target: how far apart two identical processes measure, the noise under every comparison of processes.
     const control = meWarm!.cpu / meTwin!.cpu;
@@ -391,9 +400,9 @@ async function main(): Promise<void> {
           `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpu)} (${fmt(r.cpuMin)}–${fmt(r.cpuMax)}) | ${fmt(r.cpu / healthz.cpu, 2)} |`,
       ),
       '',
-      '| target | measured | met |',
+      '| target | measured: median of the rounds (min–max) | met |',
       '|---|---:|:---:|',
-      ...targets.map(([name, value, goal]) => `| ${name} | ${fmt(value, 2)} | ${value >= goal ? 'yes' : 'no'} |`),
+      ...targets.map(([name, r, goal]) => `| ${name} | ${fmt(r.value, 2)} (${fmt(r.min, 2)}–${fmt(r.max, 2)}) | ${r.value >= goal ? 'yes' : 'no'} |`),
       `| Redis bytes per live login ≤ 150 (Amazon Cognito's tokens; ${fmt(SESSIONS)} logins) | ${fmt(footprint.loginAmazon, 1)} | ${footprint.loginAmazon <= 150 ? 'yes' : 'no'} |`,
       `| Redis bytes per logout ≤ 150 (${fmt(SESSIONS)} logouts of distinct users) | ${fmt(footprint.logout, 1)} | ${footprint.logout <= 150 ? 'yes' : 'no'} |`,
       `| token cache RSS flat (±10 %) over ${fmt(CACHE_TOKENS)} distinct tokens | ${fmt(rssMin)}–${fmt(rssMax)} MB (spread ${fmt(rssSpread * 100, 1)} %) | ${rssSpread <= 0.1 ? 'yes' : 'no'} |`,
