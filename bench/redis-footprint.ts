@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { Principal } from '../src/bearer/principal';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
-import { redisRateLimitStore, usernameBudgetKey } from '../src/http/throttles';
+import { usernameBudgetKey } from '../src/http/budgets';
+import { redisBudgetStore } from '../src/redis/budget-store';
 import type { CognitoSignIn, LoginResult } from '../src/signin/model';
 import { SignInService } from '../src/signin/sign-in-service';
 
@@ -118,7 +119,7 @@ export async function measureFootprint(redis: Redis, prefix: string, sessions: n
   await deleteKeys(redis, prefix);
 
   log(`Redis footprint: ${sessions} rate-limit counters`);
-  const counters = redisRateLimitStore(redis, prefix, 'username');
+  const counters = redisBudgetStore(redis, prefix, 'username');
   counters.init?.({ windowMs: 900_000 } as Parameters<NonNullable<typeof counters.init>>[0]);
   const rateLimitCounter = await bytesPer(redis, sessions, async (i) =>
     counters.increment(usernameBudgetKey(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, `user-${i}`)),

@@ -15,18 +15,19 @@ import { SdkCognitoSignIn } from './cognito/sdk-sign-in';
 import { loadConfig, type Config } from './config/config';
 import type { DenylistStore } from './denylist/denylist-store';
 import { MemoryDenylistStore } from './denylist/memory-denylist-store';
-import { createRedisClient } from './denylist/redis-client';
 import { RedisDenylistStore } from './denylist/redis-denylist-store';
 import { ConfigError } from './errors';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
-import { redisRateLimitStore } from './http/throttles';
 import { createLogger } from './logger';
 import { noMetrics, type Metrics } from './metrics/metrics';
-import { createMetricsServer, PrometheusMetrics } from './metrics/prometheus';
+import { metricsListener, PrometheusMetrics } from './metrics/prometheus';
+import { createRedisClient } from './redis/redis-client';
+import { redisBudgetStore } from './redis/budget-store';
 import { AccountService } from './signin/account-service';
 import type { CognitoAccounts, CognitoSignIn } from './signin/model';
 import { SignInService } from './signin/sign-in-service';
+import { Readiness } from './start-up';
 
 const SHUTDOWN_GRACE_MS = 4000;
 
@@ -63,8 +64,8 @@ export interface Assembled {
   denylist: DenylistStore;
   /** The verifier the app uses. */
   verifier: AccessTokenVerifier;
-  /** The aws-jwt-verify verifier under the cache, whose signing keys start-up loads. */
-  keys: CognitoAccessTokenVerifier;
+  /** What the instance needs before it serves: `readiness.start()` brings it in, /readyz reports it. */
+  readiness: Readiness;
   /** The instruments the parts record into. */
   metrics: Metrics;
 }
@@ -76,8 +77,17 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
   const denylist =
     parts.denylist ??
     (redis ? new RedisDenylistStore(redis, { keyPrefix: config.keyPrefix, metrics }) : new MemoryDenylistStore());
-  const keys = new CognitoAccessTokenVerifier(config.cognito);
-  const verifier = parts.verifier ?? new CachedTokenVerifier(keys, { maxEntries: config.tokenCacheSize, metrics });
+  const verifier = parts.verifier ?? new CachedTokenVerifier(new CognitoAccessTokenVerifier(config.cognito), { maxEntries: config.tokenCacheSize, metrics });
+  const readiness = new Readiness([
+    { name: 'redis', check: () => denylist.ping() },
+    {
+      name: 'jwks',
+      check: async () => {
+        if (!verifier.keysLoaded()) throw new Error('the signing keys are not loaded');
+      },
+      start: () => verifier.loadKeys(),
+    },
+  ]);
   const cognito = new CognitoClient(config.cognito, { sdk: parts.cognitoSdk, metrics });
   const signIn = new SignInService(parts.cognitoSignIn ?? new SdkCognitoSignIn(cognito), denylist, logger, {
     sessionTtlSeconds: config.sessionTtlSeconds,
@@ -89,28 +99,12 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     signIn,
     accounts: new AccountService(parts.cognitoAccounts ?? new SdkCognitoAccounts(cognito), signIn, logger),
     books: new BookStore(),
-    readiness: { denylist, verifier },
-    rateLimitStore: redis ? (name) => redisRateLimitStore(redis, config.keyPrefix, name) : undefined,
+    readiness,
+    budgetStore: redis ? (name) => redisBudgetStore(redis, config.keyPrefix, name) : undefined,
     openapi: parts.openapi,
     metrics,
   });
-  return { app, redis, denylist, verifier, keys, metrics };
-}
-
-/**
- * Copies what an earlier version wrote in its denylist layout into the current one; until it is done the store refuses
- * reads (503) and /readyz says not ready. Retried every 5 s while Redis can't be reached.
- */
-function convertLegacyDenylist(store: RedisDenylistStore, logger: Logger): void {
-  store.convertLegacyLayout().then(
-    (report) => {
-      if (!report.skipped) logger.info(report, 'denylist: entries of the earlier layout converted');
-    },
-    (err: unknown) => {
-      logger.warn({ err: { message: (err as Error).message } }, 'denylist: the earlier layout is not converted yet; retrying');
-      setTimeout(() => convertLegacyDenylist(store, logger), 5000).unref();
-    },
-  );
+  return { app, redis, denylist, verifier, readiness, metrics };
 }
 
 /** Reads the environment, listens; on SIGTERM finishes in-flight requests and closes Redis. */
@@ -127,14 +121,13 @@ export function main(): void {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const { app, redis, keys, metrics, denylist } = assemble(config, logger);
+  const { app, redis, readiness, metrics } = assemble(config, logger);
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
   if (config.production && !config.server.publicUrl) {
     logger.warn('PUBLIC_URL is not set: the metadata URL in 401 challenges and /.well-known/oauth-protected-resource is taken from each request\'s Host header');
   }
-  keys.keepLoadingKeys(logger);
-  if (denylist instanceof RedisDenylistStore) convertLegacyDenylist(denylist, logger);
+  void readiness.start(logger);
 
   const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {
     logger.info({ port: config.server.port, host: config.server.host }, 'listening');
@@ -142,7 +135,7 @@ export function main(): void {
   const { metricsPort } = config.server;
   const metricsServer =
     metrics instanceof PrometheusMetrics && metricsPort
-      ? createMetricsServer(metrics.registry).listen(metricsPort, config.server.host, () => {
+      ? createHttpServer(metricsListener(metrics.registry)).listen(metricsPort, config.server.host, () => {
           logger.info({ port: metricsPort, host: config.server.host }, 'metrics listening');
         })
       : undefined;

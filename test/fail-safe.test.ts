@@ -259,35 +259,6 @@ describe('the process', () => {
     await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
   });
 
-  it('refuses after an upgrade a session the earlier version logged out, having copied its layout at start-up', async () => {
-    const prefix = `${fleet.prefix}upgrade:`;
-    const [sub, jti] = [randomUUID(), randomUUID()];
-    const now = Math.floor(Date.now() / 1000);
-    const redis = await fleet.client();
-    // As the version before wrote it: one hash per user, the session's field holding its expiry.
-    await redis.hset(`${prefix}denylist:${sub}`, `s:${jti}`, String(now + 600));
-    await redis.expireat(`${prefix}denylist:${sub}`, now + 600);
-    const service = await spawnService(testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: prefix }));
-    try {
-      const token = mintAccessToken(stack.issuer, stack.clientId, { sub, jti });
-      const other = mintAccessToken(stack.issuer, stack.clientId, { sub });
-      const me = (bearer: string) => fetch(`${service.url}/auth/me`, { headers: { authorization: `Bearer ${bearer}` } });
-      let response = await me(token);
-      // Until the move is done the answer is 503, never a pass.
-      for (let i = 0; i < 50 && response.status === 503; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        response = await me(token);
-      }
-      expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ error: 'invalid_token', error_description: 'The session of this token has logged out.' });
-      expect((await me(other)).status).toBe(200);
-    } finally {
-      service.child.kill('SIGTERM');
-      await service.exited;
-      await redis.del(`${prefix}layout`);
-    }
-  });
-
   it('answers 503 until the signing keys load, retrying them in the background', async () => {
     const jwks = await switchableJwks();
     const service = await spawnService({
@@ -299,7 +270,7 @@ describe('the process', () => {
       expect((await fetch(`${service.url}/readyz`)).status).toBe(503);
       await jwks.up();
       // The background loader retries every 5 s; the keys load without any request asking for them.
-      await eventually(async () => service.output().includes('signing keys loaded'), 8000).catch((err: Error) => {
+      await eventually(async () => service.output().includes('start-up: jwks ready'), 8000).catch((err: Error) => {
         throw new Error(`${err.message}; service output:\n${service.output()}`);
       });
       expect((await fetch(`${service.url}/readyz`)).status).toBe(200);

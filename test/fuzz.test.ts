@@ -3,7 +3,7 @@
 // down and 501 for the one call cognito-local lacks (ResendConfirmationCode), and none may show a stack trace.
 import fc from 'fast-check';
 import request from 'supertest';
-import { loadOpenApiDocument } from '../src/http/openapi-document';
+import { loadOpenApiDocument, operationsOf, type OpenApiDocument } from '../src/http/openapi-document';
 import { TestFleet, stack, type TestApp } from './support/stack';
 import { mintAccessToken } from './support/tokens';
 
@@ -28,16 +28,14 @@ interface Operation {
 }
 
 type Schema = { $ref?: string; properties?: Record<string, unknown>; allOf?: Schema[] };
-const document = loadOpenApiDocument() as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, Schema> } }; // any: parsed YAML
+const document = loadOpenApiDocument() as OpenApiDocument & { components: { schemas: Record<string, Schema> } };
 const resolveSchema = (schema: Schema | undefined): Schema =>
   schema?.$ref ? (document.components.schemas[schema.$ref.split('/').pop() ?? ''] ?? {}) : (schema ?? {});
-const operations: Operation[] = Object.entries(document.paths).flatMap(([path, methods]) =>
-  Object.entries(methods).map(([method, operation]) => {
-    const content = operation.requestBody?.content ?? {};
-    const schema = resolveSchema((Object.values(content)[0] as { schema?: Schema } | undefined)?.schema);
-    return { method: method as Operation['method'], path, mediaType: Object.keys(content)[0], fields: Object.keys(schema.properties ?? {}) };
-  }),
-);
+const operations: Operation[] = operationsOf(document).map(({ path, method, operation }: { path: string; method: string; operation: any }) => {
+  const content = operation.requestBody?.content ?? {};
+  const schema = resolveSchema((Object.values(content)[0] as { schema?: Schema } | undefined)?.schema);
+  return { method: method as Operation['method'], path, mediaType: Object.keys(content)[0], fields: Object.keys(schema.properties ?? {}) };
+});
 
 /** Characters a client can put in a request target; `%` starts escapes that may be malformed. */
 const urlChar = fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@%/'.split(''));

@@ -1,6 +1,6 @@
 // Logout that really logs out: two instances share one Redis; a logged-out token is refused on both at once.
 import request from 'supertest';
-import { shortDigest } from '../src/denylist/denylist-store';
+import { shortDigest } from '../src/redis/keys';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
 import { cognitoTakesRefreshToken } from './support/cognito-direct';
 import { login, TestFleet, users, type TestApp } from './support/stack';

@@ -1,5 +1,8 @@
 // Public routes: health, readiness, RFC 9728 metadata, the OpenAPI document and Swagger UI.
 import request from 'supertest';
+import { operationsOf, type OpenApiDocument } from '../src/http/openapi-document';
+import { createLogger } from '../src/logger';
+import { SCOPES } from '../src/pool/pool-definition';
 import { stack, TestFleet, type TestApp } from './support/stack';
 
 const fleet = new TestFleet();
@@ -17,7 +20,13 @@ describe('meta routes', () => {
     expect(response.headers['x-request-id']).toEqual(expect.any(String));
   });
 
-  it('GET /readyz answers 200 when Redis answers and the signing keys load', async () => {
+  it('GET /readyz answers 503 naming the keys until start-up has loaded them, then 200', async () => {
+    const before = await request(api.app).get('/readyz');
+    expect(before.status).toBe(503);
+    expect(before.headers['retry-after']).toBe('5');
+    expect(before.body).toEqual({ error: 'temporarily_unavailable', error_description: 'Not ready: jwks unavailable.', down: ['jwks'] });
+
+    await api.readiness.start(createLogger('silent'));
     const response = await request(api.app).get('/readyz');
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'ready' });
@@ -30,7 +39,8 @@ describe('meta routes', () => {
     expect(response.body).toEqual({
       resource: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       authorization_servers: [stack.issuer],
-      scopes_supported: ['books/read', 'books/write'],
+      // The pool definition's scopes; the groups of the local stack grant no others.
+      scopes_supported: Object.values(SCOPES),
       bearer_methods_supported: ['header'],
       resource_documentation: expect.stringMatching(/\/docs$/),
     });
@@ -50,10 +60,8 @@ describe('meta routes', () => {
   });
 
   it('documents only operations the app serves: each one answers something other than 404', async () => {
-    const document = (await request(api.app).get('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-      Object.keys(methods).map((method) => [method, path.replace('{id}', 'some-id')] as const),
-    );
+    const document = (await request(api.app).get('/openapi.json')).body as OpenApiDocument;
+    const operations = operationsOf(document).map(({ method, path }) => [method, path.replace('{id}', 'some-id')] as const);
     expect(operations.length).toBeGreaterThan(20);
     for (const [method, path] of operations) {
       const response = await request(api.app)[method as 'get' | 'post' | 'delete'](path).set('Content-Type', 'application/json');

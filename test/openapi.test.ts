@@ -3,8 +3,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { SCOPES } from '../src/pool/pool-definition';
 import { CHALLENGE_NAMES } from '../src/signin/model';
-import { loadOpenApiDocument, withIntro } from '../src/http/openapi-document';
+import { loadOpenApiDocument, operationsOf, withIntro } from '../src/http/openapi-document';
 
 const ROOT = path.resolve(__dirname, '..');
 const document = loadOpenApiDocument() as Record<string, any>; // any: a walk over a parsed YAML document
@@ -18,9 +19,7 @@ function resolve<T = any>(node: any): T {
     .reduce((at: any, key: string) => at?.[key], document);
 }
 
-const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([route, methods]) =>
-  Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${route}`, operation })),
-);
+const operations = operationsOf(document).map(({ path, method, operation }) => ({ name: `${method.toUpperCase()} ${path}`, operation: operation as any })); // any: parsed YAML
 
 /** The `error` codes a status may document; a route's own 403/400 codes are listed with their status. */
 const CODES_BY_STATUS: Record<string, string[]> = {
@@ -96,6 +95,13 @@ describe('openapi.yaml', () => {
     const flow = document.components.securitySchemes.password.flows.password;
     expect(flow.scopes).toEqual({});
     expect(document.components.securitySchemes.password.description).toContain('GROUP_SCOPES');
+  });
+
+  it('names as a route\'s needed scope only scopes of the pool definition, and every one of them', () => {
+    const needed = new Set(
+      operationsOf(document).flatMap(({ operation }) => [...String(operation.description ?? '').matchAll(/Needs the scope `([^`]+)`/g)].map((match) => match[1])),
+    );
+    expect([...needed].sort()).toEqual(Object.values(SCOPES).sort());
   });
 
   it('no longer says that Logout only forgets the token', () => {

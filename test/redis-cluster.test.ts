@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
-import { isRevoked, refreshTokenId, shortDigest } from '../src/denylist/denylist-store';
+import { isRevoked, refreshTokenId } from '../src/denylist/denylist-store';
+import { shortDigest } from '../src/redis/keys';
 import { startRedisCluster, type TestCluster } from './support/redis-cluster';
 import { login, stack, TestFleet, users, type TestApp } from './support/stack';
 import { createUser } from './support/users';
@@ -51,8 +52,8 @@ describe('the store on Redis Cluster', () => {
       expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: true, cutoff: 1000 });
       expect(isRevoked(await store.getRevocation(sub, 'other'), 1001)).toBe(false);
       // Both keys of the user on the one master its hash tag names, each with its own TTL.
-      expect(cluster.ownerOf(store.sessionKey(sub, 's1'))).toBe(cluster.ownerOf(userKey(sub)));
-      expect(await a.redis.ttl(store.sessionKey(sub, 's1'))).toBeGreaterThan(590);
+      expect(cluster.ownerOf(store.keys.session(sub, 's1'))).toBe(cluster.ownerOf(userKey(sub)));
+      expect(await a.redis.ttl(store.keys.session(sub, 's1'))).toBeGreaterThan(590);
       const ttl = await a.redis.ttl(userKey(sub));
       expect(ttl).toBeGreaterThan(890);
       expect(ttl).toBeLessThanOrEqual(900);
@@ -60,7 +61,7 @@ describe('the store on Redis Cluster', () => {
     const id = refreshTokenId(`refresh-${randomUUID()}`);
     await store.rememberRefreshToken(id, { username: 'u', sub: 's', sessionId: 'x', authTime: 1 }, 300);
     expect(await store.findRefreshToken(id)).toEqual({ username: 'u', sub: 's', sessionId: 'x', authTime: 1 });
-    expect(await a.redis.ttl(store.refreshTokenKey(id))).toBeGreaterThan(290);
+    expect(await a.redis.ttl(store.keys.refreshToken(id))).toBeGreaterThan(290);
   });
 });
 

@@ -1,11 +1,12 @@
 // The DenylistStore contract, run against the Redis store on a real Redis and against the in-process store.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { REDIS_CLIENT_OPTIONS } from '../src/denylist/redis-client';
+import { REDIS_CLIENT_OPTIONS } from '../src/redis/redis-client';
 import { TemporarilyUnavailableError } from '../src/errors';
 import { MemoryDenylistStore } from '../src/denylist/memory-denylist-store';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
-import { isRevoked, refreshTokenId, shortDigest, type DenylistStore } from '../src/denylist/denylist-store';
+import { isRevoked, refreshTokenId, type DenylistStore } from '../src/denylist/denylist-store';
+import { shortDigest } from '../src/redis/keys';
 import { stack, TestFleet } from './support/stack';
 
 const fleet = new TestFleet();
@@ -135,69 +136,6 @@ describe('RedisDenylistStore reads', () => {
   });
 });
 
-describe('RedisDenylistStore and the layout of earlier versions', () => {
-  it('copies logged-out sessions, cut-offs and refresh records into its own keys with their expiries, leaving the old ones', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
-    const now = Math.floor(Date.now() / 1000);
-    const [ada, bob] = [randomUUID(), randomUUID()];
-    // What the earlier version wrote: one hash per user, values ending in their expiry; records under a full SHA-256.
-    await redis.hset(`${fleet.prefix}denylist:${ada}`, 's:sess-1', String(now + 600), 's:gone', String(now - 10), 'cutoff', `1000:kept:session:${now + 900}`);
-    await redis.hset(`${fleet.prefix}denylist:${bob}`, 'cutoff', `2000:${now + 300}`);
-    const token = `refresh-${randomUUID()}`;
-    const record = { username: 'ada', sub: ada, sessionId: 'sess-1', authTime: 999 };
-    const legacyId = createHash('sha256').update(token).digest('base64url');
-    await redis.set(`${fleet.prefix}refresh:${legacyId}`, JSON.stringify(record), 'EX', 300);
-
-    expect(await store.convertLegacyLayout()).toEqual({ skipped: false, sessions: 1, cutoffs: 2, records: 1 });
-
-    expect(await store.getRevocation(ada, 'sess-1')).toEqual({ sessionRevoked: true, cutoff: 1000 });
-    expect(await store.getRevocation(ada, 'gone')).toEqual({ sessionRevoked: false, cutoff: 1000 });
-    expect(await store.getRevocation(ada, 'kept:session')).toEqual({ sessionRevoked: false, cutoff: null });
-    expect(await store.getRevocation(bob, 'any')).toEqual({ sessionRevoked: false, cutoff: 2000 });
-    expect(await store.findRefreshToken(refreshTokenId(token))).toEqual(record);
-    const sessionTtl = await redis.ttl(store.sessionKey(ada, 'sess-1'));
-    expect(sessionTtl).toBeGreaterThan(590);
-    expect(sessionTtl).toBeLessThanOrEqual(600);
-    expect(await redis.ttl(store.userKey(bob))).toBeLessThanOrEqual(300);
-    expect(await redis.ttl(store.refreshTokenKey(refreshTokenId(token)))).toBeGreaterThan(290);
-    // Instances of the earlier version, still running during a rolling upgrade, read these until they expire.
-    expect(await redis.exists(`${fleet.prefix}denylist:${ada}`, `${fleet.prefix}denylist:${bob}`, `${fleet.prefix}refresh:${legacyId}`)).toBe(3);
-
-    // Everything moved: the next run moves nothing and says so with a marker, and the one after that does not scan.
-    expect(await store.convertLegacyLayout()).toEqual({ skipped: false, sessions: 0, cutoffs: 0, records: 0 });
-    expect(await redis.ttl(`${fleet.prefix}layout`)).toBeGreaterThan(29 * 86_400);
-    expect(await store.convertLegacyLayout()).toEqual({ skipped: true, sessions: 0, cutoffs: 0, records: 0 });
-    await redis.del(
-      `${fleet.prefix}layout`,
-      store.refreshTokenKey(refreshTokenId(token)),
-      `${fleet.prefix}denylist:${ada}`,
-      `${fleet.prefix}denylist:${bob}`,
-      `${fleet.prefix}refresh:${legacyId}`,
-    );
-  });
-
-  it('keeps an entry of its own layout over an old one (it was written later)', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
-    const now = Math.floor(Date.now() / 1000);
-    const sub = randomUUID();
-    await store.revokeAllUpTo(sub, 5000, 60);
-    await redis.hset(`${fleet.prefix}denylist:${sub}`, 'cutoff', `4000:${now + 900}`);
-    await store.convertLegacyLayout();
-    expect(await store.getRevocation(sub, 'any')).toEqual({ sessionRevoked: false, cutoff: 5000 });
-    await redis.del(`${fleet.prefix}layout`, `${fleet.prefix}denylist:${sub}`);
-  });
-
-  it('answers 503 to reads and pings until the conversion is done', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
-    const conversion = store.convertLegacyLayout();
-    await expect(store.getRevocation(randomUUID(), 's')).rejects.toThrow(TemporarilyUnavailableError);
-    await expect(store.ping()).rejects.toThrow(TemporarilyUnavailableError);
-    await conversion;
-    expect(await store.getRevocation(randomUUID(), 's')).toEqual({ sessionRevoked: false, cutoff: null });
-    await redis.del(`${fleet.prefix}layout`);
-  });
-});
-
 describe('RedisDenylistStore keys', () => {
   it('keeps a logged-out session as one small key of the user\'s hash slot, with the TTL it was given', async () => {
     const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
@@ -222,8 +160,8 @@ describe('RedisDenylistStore keys', () => {
     const userKey = `${fleet.prefix}{${shortDigest(sub)}}`;
     expect(await redis.get(userKey)).toBe(`1234 ${shortDigest('kept')}`);
     expect(await redis.ttl(userKey)).toBeGreaterThan(490);
-    expect(store.userKey(sub)).toBe(userKey);
-    expect(store.sessionKey(sub, 'x').startsWith(userKey)).toBe(true);
+    expect(store.keys.user(sub)).toBe(userKey);
+    expect(store.keys.session(sub, 'x').startsWith(userKey)).toBe(true);
   });
 
   it('gives each refresh token record a TTL and never stores the token itself', async () => {

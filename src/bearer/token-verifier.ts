@@ -22,13 +22,9 @@ import {
 } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
-import type { Logger } from 'pino';
 import type { CognitoConfig } from '../config/config';
 import { InvalidTokenError, TemporarilyUnavailableError } from '../errors';
 import { TimeoutFetcher } from './jwks-fetcher';
-
-/** How often start-up retries loading the signing keys while the JWKS can't be had. */
-const JWKS_RETRY_MS = 5000;
 
 /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */
 export const CLOCK_SKEW_SECONDS = 60;
@@ -191,20 +187,6 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
 
   keysLoaded(): boolean {
     return this.loaded;
-  }
-
-  /**
-   * Loads the signing keys now and, until they load, again every `retryMs` in the background (timers that don't
-   * hold the process open); until then requests get 503s. Meant to be called once, at start-up.
-   */
-  keepLoadingKeys(logger: Logger, retryMs = JWKS_RETRY_MS): void {
-    this.loadKeys().then(
-      () => logger.info('signing keys loaded'),
-      (err: unknown) => {
-        logger.warn({ err: { message: (err as Error).message } }, 'signing keys not loaded yet; retrying');
-        setTimeout(() => this.keepLoadingKeys(logger, retryMs), retryMs).unref();
-      },
-    );
   }
 }
 

@@ -8,7 +8,7 @@ import { CLOCK_SKEW_SECONDS, type AccessTokenClaims, type AccessTokenVerifier } 
 export interface VerifiedTokenCacheOptions {
   /** Most tokens kept; the least recently used goes first. 0 turns the cache off. */
   maxEntries: number;
-  /** Counts hits and misses; default: nothing counted. */
+  /** Counts hits and misses; default `noMetrics`. */
   metrics?: Metrics;
 }
 
@@ -16,10 +16,14 @@ export interface VerifiedTokenCacheOptions {
  * An AccessTokenVerifier that asks `inner` once per token and keeps the claims until the token expires (with the
  * same clock skew the verifier allows). Keyed by a SHA-256 of the token, so the cache never holds a token; bounded
  * by entry count, so memory stays flat; failures are never cached, so a bad token costs a full check every time.
+ * Requests that bring the same new token at once share one check, as aws-jwt-verify's SimpleJwksCache shares one
+ * fetch per JWKS URI: a burst of a fresh token costs one RSA verification, not one per request.
  * Logout is not its business: the denylist is read on every request, after this.
  */
 export class CachedTokenVerifier implements AccessTokenVerifier {
   private readonly cache: LRUCache<string, AccessTokenClaims> | undefined;
+  /** The checks under way, by cache key; each entry leaves once its check has ended, passed or failed. */
+  private readonly verifying = new Map<string, Promise<AccessTokenClaims>>();
   private readonly metrics: Metrics;
 
   constructor(
@@ -44,10 +48,23 @@ export class CachedTokenVerifier implements AccessTokenVerifier {
       return hit;
     }
     this.metrics.tokenCache(false);
-    const claims = await this.inner.verify(token);
-    const ttl = (claims.exp + CLOCK_SKEW_SECONDS) * 1000 - Date.now();
-    if (ttl > 0) this.cache.set(key, claims, { ttl });
-    return claims;
+    let check = this.verifying.get(key);
+    if (!check) {
+      check = this.verifyAndKeep(key, token);
+      this.verifying.set(key, check);
+    }
+    return check;
+  }
+
+  private async verifyAndKeep(key: string, token: string): Promise<AccessTokenClaims> {
+    try {
+      const claims = await this.inner.verify(token);
+      const ttl = (claims.exp + CLOCK_SKEW_SECONDS) * 1000 - Date.now();
+      if (ttl > 0) this.cache!.set(key, claims, { ttl });
+      return claims;
+    } finally {
+      this.verifying.delete(key);
+    }
   }
 
   loadKeys(): Promise<void> {

@@ -1,5 +1,5 @@
 // The denylist: the store that remembers logged-out sessions, logout-all cut-offs and refresh tokens.
-import { hash } from 'node:crypto';
+import { shortDigest } from '../redis/keys';
 
 /** What the store knows about one session of one user. */
 export interface Revocation {
@@ -46,14 +46,6 @@ export interface DenylistStore {
   forgetRefreshToken(tokenId: string): Promise<void>;
   /** Resolves when the store answers; rejects with TemporarilyUnavailableError otherwise. */
   ping(): Promise<void>;
-}
-
-/**
- * 16 base64url characters of a SHA-256 of `text` (96 bits): short enough to keep a key small, long enough that two
- * of a billion users or sessions sharing one is about a one-in-10^11 event.
- */
-export function shortDigest(text: string): string {
-  return hash('sha256', text, 'base64url').slice(0, 16);
 }
 
 /** The id under which a refresh token is stored: a digest of it, so the store never holds the token itself. */

@@ -1,9 +1,9 @@
 // The denylist on Redis (single server or Cluster): shared by every instance, so a logout counts everywhere at once.
 import { Cluster, type Redis } from 'ioredis';
 import { TemporarilyUnavailableError } from '../errors';
-import { secondsSince, type Metrics } from '../metrics/metrics';
-import { shortDigest, type RefreshTokenRecord, type Revocation, type DenylistStore } from './denylist-store';
-import { convertLegacyEntries, type LegacyConversion } from './legacy-layout';
+import { noMetrics, secondsSince, type Metrics } from '../metrics/metrics';
+import { DenylistKeys, shortDigest } from '../redis/keys';
+import type { RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
 
 type RedisClient = Redis | Cluster;
 
@@ -11,7 +11,7 @@ type RedisClient = Redis | Cluster;
 export interface RedisDenylistStoreOptions {
   /** Prefix of every key, e.g. `auth:`. */
   keyPrefix: string;
-  /** Times each command; default: nothing timed (not even the clock read). */
+  /** Times each command; default `noMetrics`, with which not even the clock is read. */
   metrics?: Metrics;
 }
 
@@ -21,10 +21,10 @@ export interface RedisDenylistStoreOptions {
  * - `<prefix>{<user>}` = `<cutoff>`, or `<cutoff> <spared session>`: the user's logout-all cut-off, until its TTL;
  * - `<prefix>r:<refresh token id>` = JSON: a refresh token record, until its TTL.
  * `<user>` and `<session>` are short digests of `sub` and the session id (see shortDigest). A logged-out session is
- * then a key of 39 bytes with the default prefix and a value Redis shares among all keys: 112–130 bytes in all
- * (`npm run bench`), where one hash per user costs ≥ 165 however short its names (key, object, listpack and expiry
- * each take an allocation). The braces put a user's keys in one hash slot, so one MGET reads both on a Cluster too,
- * and Redis expires each key itself: a write is one SET, whatever else the user has.
+ * then one short key whose value Redis shares among all keys: a string key per session takes fewer bytes than a
+ * field in a hash per user, whose key, object, listpack and expiry each take an allocation (bench/results has the
+ * bytes of each). The braces put a user's keys in one hash slot, so one MGET reads both on a Cluster too, and Redis
+ * expires each key itself: a write is one SET, whatever else the user has.
  *
  * On a single server the reads of every request in one turn of the event loop leave as one MGET: a command costs
  * the client more CPU than the keys in it, and a busy instance reads for many requests at a time. A Cluster keeps
@@ -32,68 +32,36 @@ export interface RedisDenylistStoreOptions {
  */
 export class RedisDenylistStore implements DenylistStore {
   private readonly redis: RedisClient;
-  private readonly prefix: string;
-  private readonly metrics: Metrics | undefined;
+  /** The names of the keys (src/redis/keys.ts). */
+  readonly keys: DenylistKeys;
+  private readonly metrics: Metrics;
   private readonly batchReads: boolean;
-  /** True from the start of convertLegacyLayout until it succeeds: reads refuse (503) meanwhile. */
-  private converting = false;
   /** The reads waiting for this turn's MGET: two keys each, and who to answer. */
   private pending: { keys: string[]; answers: { resolve: (values: (string | null)[]) => void; reject: (err: unknown) => void }[] } | undefined;
 
   constructor(redis: RedisClient, options: RedisDenylistStoreOptions) {
     this.redis = redis;
-    this.prefix = options.keyPrefix;
-    this.metrics = options.metrics;
+    this.keys = new DenylistKeys(options.keyPrefix);
+    this.metrics = options.metrics ?? noMetrics;
     this.batchReads = !(redis instanceof Cluster);
   }
 
-  /** The key of a user's cut-off; the hash tag of every key of the user. */
-  userKey(sub: string): string {
-    return `${this.prefix}{${shortDigest(sub)}}`;
-  }
-
-  /** The key of a logged-out session. */
-  sessionKey(sub: string, sessionId: string): string {
-    return this.keysOf(sub, sessionId)[0];
-  }
-
-  /** The keys one read needs: the session's, then the user's (the user digest computed once). */
+  /** The keys one read needs: the session's, then the user's. */
   private keysOf(sub: string, sessionId: string): [session: string, user: string] {
-    const userKey = this.userKey(sub);
-    return [`${userKey}${shortDigest(sessionId)}`, userKey];
-  }
-
-  /** The key of a refresh token record. */
-  refreshTokenKey(tokenId: string): string {
-    return `${this.prefix}r:${tokenId}`;
+    const user = this.keys.user(sub);
+    return [this.keys.sessionOfUser(user, sessionId), user];
   }
 
   async revokeSession(sub: string, sessionId: string, ttlSeconds: number): Promise<void> {
-    await this.call('set', () => this.redis.set(this.sessionKey(sub, sessionId), 1, 'EX', ttlSeconds));
+    await this.call('set', () => this.redis.set(this.keys.session(sub, sessionId), 1, 'EX', ttlSeconds));
   }
 
   async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void> {
     const value = spareSessionId === undefined ? String(cutoff) : `${cutoff} ${shortDigest(spareSessionId)}`;
-    await this.call('set', () => this.redis.set(this.userKey(sub), value, 'EX', ttlSeconds));
-  }
-
-  /**
-   * Copies the entries an earlier version wrote in its layout into this one (legacy-layout.ts). From the call until
-   * it succeeds, reads and pings refuse with 503: a session logged out before the upgrade must not slip through,
-   * and /readyz keeps the instance out of the load balancer. Waits for the client to be ready first. main.ts calls
-   * it at start-up, and again while it fails.
-   */
-  async convertLegacyLayout(): Promise<LegacyConversion> {
-    this.converting = true;
-    // At start-up the client is still connecting, and without an offline queue a command would fail at once.
-    if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
-    const report = await this.call('scan', () => convertLegacyEntries(this.redis, this.prefix, this, Math.floor(Date.now() / 1000)));
-    this.converting = false;
-    return report;
+    await this.call('set', () => this.redis.set(this.keys.user(sub), value, 'EX', ttlSeconds));
   }
 
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
-    if (this.converting) throw converting();
     const keys = this.keysOf(sub, sessionId);
     const [session, cutoff] = this.batchReads ? await this.readInTurn(keys) : await this.call('mget', () => this.redis.mget(...keys));
     return { sessionRevoked: session !== null, cutoff: parseCutoff(cutoff, sessionId) };
@@ -121,27 +89,26 @@ export class RedisDenylistStore implements DenylistStore {
   }
 
   async rememberRefreshToken(tokenId: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void> {
-    await this.call('set', () => this.redis.set(this.refreshTokenKey(tokenId), JSON.stringify(record), 'EX', ttlSeconds));
+    await this.call('set', () => this.redis.set(this.keys.refreshToken(tokenId), JSON.stringify(record), 'EX', ttlSeconds));
   }
 
   async findRefreshToken(tokenId: string): Promise<RefreshTokenRecord | null> {
-    const value = await this.call('get', () => this.redis.get(this.refreshTokenKey(tokenId)));
+    const value = await this.call('get', () => this.redis.get(this.keys.refreshToken(tokenId)));
     return value ? (JSON.parse(value) as RefreshTokenRecord) : null;
   }
 
   async forgetRefreshToken(tokenId: string): Promise<void> {
-    await this.call('del', () => this.redis.del(this.refreshTokenKey(tokenId)));
+    await this.call('del', () => this.redis.del(this.keys.refreshToken(tokenId)));
   }
 
   async ping(): Promise<void> {
-    if (this.converting) throw converting();
     await this.call('ping', () => this.redis.ping());
   }
 
   /** Runs a command; any Redis failure becomes a 503, so a protected route fails closed. */
   private async call<T>(name: string, command: () => Promise<T>): Promise<T> {
-    const metrics = this.metrics;
-    if (!metrics) {
+    const { metrics } = this;
+    if (!metrics.enabled) {
       try {
         return await command();
       } catch (err) {
@@ -159,9 +126,6 @@ export class RedisDenylistStore implements DenylistStore {
     }
   }
 }
-
-const converting = () =>
-  new TemporarilyUnavailableError('The session store is converting what an earlier version wrote; try again shortly.', { retryAfterSeconds: 2 });
 
 const unavailable = (cause: unknown) =>
   new TemporarilyUnavailableError('The session store (Redis) is not answering.', { retryAfterSeconds: 2, cause });

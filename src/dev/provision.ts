@@ -14,6 +14,7 @@ import {
   UpdateUserPoolClientCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { GROUPS } from '../pool/pool-definition';
 
 /** A demo user and what it shows. */
 export interface DemoUser {
@@ -40,7 +41,7 @@ export interface LocalPool {
 }
 
 /** Scopes the demo groups grant; the value of GROUP_SCOPES in local development. */
-export const DEMO_GROUP_SCOPES = { readers: ['books/read'], editors: ['books/read', 'books/write'] };
+export const DEMO_GROUP_SCOPES = GROUPS;
 
 /** Demo users for a local emulator only; these passwords mean nothing outside it. */
 export const DEMO_USERS: DemoUser[] = [

@@ -5,7 +5,7 @@ import { extractBearerToken } from '../bearer/bearer-token';
 import type { Principal } from '../bearer/principal';
 import { assertScopes } from '../bearer/scopes';
 import { InvalidRequestError, InvalidTokenError, RetryLaterError, UnauthorizedError } from '../errors';
-import { noMetrics, type AuthOutcome, type Metrics } from '../metrics/metrics';
+import type { AuthOutcome, Metrics } from '../metrics/metrics';
 import { publicBaseUrl } from './public-url';
 
 /** Options of requireAuth. */
@@ -22,8 +22,8 @@ export interface RequireAuthOptions {
    * signed-out callers). A token that is sent must still be valid.
    */
   optional?: boolean;
-  /** Counts each outcome; default: nothing counted. */
-  metrics?: Metrics;
+  /** Counts each outcome. */
+  metrics: Metrics;
 }
 
 /** Counts a refused token check by outcome (and reason, for an invalid token). */
@@ -37,8 +37,8 @@ function countRefusal(metrics: Metrics, err: unknown): void {
 }
 
 /** Requires a valid, not logged-out access token; puts the Principal in `res.locals.principal`. */
-export function requireAuth(authenticator: Authenticator, options: RequireAuthOptions = {}): RequestHandler {
-  const metrics = options.metrics ?? noMetrics;
+export function requireAuth(authenticator: Authenticator, options: RequireAuthOptions): RequestHandler {
+  const { metrics } = options;
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const authorization = req.headers.authorization;
@@ -70,7 +70,7 @@ export function requireAuth(authenticator: Authenticator, options: RequireAuthOp
 export type RequireScopes = (...scopes: string[]) => RequestHandler;
 
 /** Builds requireScopes, counting refusals in `metrics`. */
-export function scopeGuard(metrics: Metrics = noMetrics): RequireScopes {
+export function scopeGuard(metrics: Metrics): RequireScopes {
   return (...scopes) =>
     (_req: Request, res: Response, next: NextFunction) => {
       try {

@@ -35,7 +35,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
 };
 
-/** Marks the responses of a router as the OAuth token endpoint's, whose errors follow RFC 6749 §5.2. */
+/** Marks a route's responses as an OAuth endpoint's, whose errors follow RFC 6749 §5.2. */
 export const speakOAuth: RequestHandler = (_req, res, next) => {
   res.locals.oauthErrors = true;
   next();
@@ -45,7 +45,8 @@ export const speakOAuth: RequestHandler = (_req, res, next) => {
 export const errorHandler: ErrorRequestHandler = (err, _req, res: Response, _next) => {
   const error = err instanceof ServiceError ? err : (fromClientFault(err) ?? new ServerError('Unexpected error.'));
   const answer = httpAnswerOf(error, res.locals.oauthErrors === true);
-  // pino-http logs the request once it ends; handing it the real error puts cause and stack in that one line.
+  // The request log writes one line once the response ends (request-logger.ts); the real error there puts its cause
+  // and stack in that line.
   if (answer.status >= 500) (res as typeof res & { err?: unknown }).err = err;
   if (res.headersSent) return;
   res.status(answer.status).set(answer.headers);

@@ -6,14 +6,42 @@ import { parse } from 'yaml';
 /** Where openapi.yaml lives: the package root, two levels above this file in src/ and in dist/. */
 export const OPENAPI_PATH = path.resolve(__dirname, '../../openapi.yaml');
 
+/** One operation of the document, loosely typed: only the part this module edits is named. */
+export type OpenApiOperation = Record<string, unknown> & { security?: Record<string, string[]>[] };
+
 /** A loosely typed OpenAPI document: only the parts this module edits are named. */
 export type OpenApiDocument = Record<string, unknown> & {
   info?: Record<string, unknown> & { description?: string };
-  paths?: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+  /** Each path item holds operations under HTTP methods, and may hold `parameters`, `summary`, … beside them. */
+  paths?: Record<string, Record<string, unknown>>;
   components?: { securitySchemes?: Record<string, { flows?: { authorizationCode?: Record<string, unknown> } }> };
 };
 
 const HOSTED_UI_SCHEME = 'hostedUi';
+
+/** The keys of a path item that name operations (OpenAPI 3.1 §4.8.9); the others are not operations. */
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** An operation with where it lives. */
+export interface OperationEntry {
+  /** The path template, e.g. `/books/{id}`. */
+  path: string;
+  /** The HTTP method, lower case. */
+  method: (typeof METHODS)[number];
+  /** The operation object itself (the document's own, not a copy). */
+  operation: OpenApiOperation;
+}
+
+/** Every operation of `document`, in document order; path-level `parameters`, `summary` and the like are skipped. */
+export function operationsOf(document: OpenApiDocument): OperationEntry[] {
+  return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    METHODS.filter((method) => typeof item[method] === 'object' && item[method] !== null).map((method) => ({
+      path,
+      method,
+      operation: item[method] as OpenApiOperation,
+    })),
+  );
+}
 
 /** Reads and parses openapi.yaml. */
 export function loadOpenApiDocument(file = OPENAPI_PATH): OpenApiDocument {
@@ -34,11 +62,9 @@ export function withHostedUi(document: OpenApiDocument, domain: string | undefin
     return served;
   }
   delete schemes[HOSTED_UI_SCHEME];
-  for (const operations of Object.values(served.paths ?? {})) {
-    for (const operation of Object.values(operations)) {
-      if (operation.security) {
-        operation.security = operation.security.filter((requirement) => !(HOSTED_UI_SCHEME in requirement));
-      }
+  for (const { operation } of operationsOf(served)) {
+    if (operation.security) {
+      operation.security = operation.security.filter((requirement) => !(HOSTED_UI_SCHEME in requirement));
     }
   }
   return served;

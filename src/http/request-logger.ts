@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestHandler } from 'express';
 import { stdSerializers, type Logger } from 'pino';
 import { UnsupportedByCognitoError } from '../errors';
-import { noMetrics, type Metrics } from '../metrics/metrics';
+import type { Metrics } from '../metrics/metrics';
 import { routeOf } from './request-metrics';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -15,7 +15,7 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
  * path without the query string), `res` (statusCode) and `responseTime` in ms. No header, body or query string is
  * read, so none can leak a token. A finished request's duration also goes to `metrics`, under its route template.
  */
-export function requestLogger(logger: Logger, metrics: Metrics = noMetrics): RequestHandler {
+export function requestLogger(logger: Logger, metrics: Metrics): RequestHandler {
   // A line of its own fields holds nothing that redaction could find, so it skips the redaction pass, which costs
   // twice the rest of the line. Lines that carry an error go through `logger`, redaction included: an error may
   // hold a Cognito request.
@@ -39,7 +39,7 @@ export function requestLogger(logger: Logger, metrics: Metrics = noMetrics): Req
         plain.info(line, 'request aborted by the client');
         return;
       }
-      if (metrics !== noMetrics) metrics.request(routeOf(req, res), req.method, res.statusCode, ms / 1000);
+      if (metrics.enabled) metrics.request(routeOf(req), req.method, res.statusCode, ms / 1000);
       // Set by the error handler on a 5xx: the error and its cause, for the one line this request gets.
       const err = (res as typeof res & { err?: unknown }).err;
       const status = res.statusCode;

@@ -1,6 +1,5 @@
-// The HTTP server with its timeouts set on purpose: a client stalled mid-request is cut off within seconds.
-import { createServer, type Server } from 'node:http';
-import type { Express } from 'express';
+// Every listener of the service (the API, the metrics) with the same timeouts: a stalled client is cut off in seconds.
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 /** How long the server waits for a client (milliseconds). */
 export interface ServerTimeouts {
@@ -22,8 +21,8 @@ export const SERVER_TIMEOUTS: ServerTimeouts = {
   checkIntervalMs: 1_000,
 };
 
-/** Creates the server for `app` (not yet listening). */
-export function createHttpServer(app: Express, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Server {
+/** Creates a server for `listener` (the Express app, or the metrics), not yet listening. */
+export function createHttpServer(listener: RequestListener, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Server {
   return createServer(
     {
       requestTimeout: timeouts.requestMs,
@@ -31,6 +30,6 @@ export function createHttpServer(app: Express, timeouts: ServerTimeouts = SERVER
       keepAliveTimeout: timeouts.keepAliveMs,
       connectionsCheckingInterval: timeouts.checkIntervalMs,
     },
-    app,
+    listener,
   );
 }

@@ -6,8 +6,13 @@ export type AuthOutcome = 'accepted' | 'no_token' | 'invalid_request' | 'invalid
 /** A forward-auth answer to a proxy. */
 export type ForwardAuthVerdict = 'allowed' | 'unauthorized' | 'forbidden' | 'unavailable' | 'bad_request';
 
-/** The service's instruments; each call is cheap and never throws. */
+/**
+ * The service's instruments; each call is cheap and never throws. Off is `noMetrics`, whose `enabled` is false: a
+ * part that would read a clock or work out a label only for the metrics checks `enabled` first.
+ */
 export interface Metrics {
+  /** False for `noMetrics`: nothing is recorded, so nothing needs measuring. */
+  readonly enabled: boolean;
   /** One HTTP request answered: its route template (`/books/:id`, or `unmatched`), method, status, duration. */
   request(route: string, method: string, status: number, seconds: number): void;
   /** One Bearer check; `reason` for invalid tokens (`expired`, `signature`, …). */
@@ -20,19 +25,20 @@ export interface Metrics {
   redisCommand(command: string, seconds: number, failed: boolean): void;
   /** One Cognito call (`InitiateAuth`, …), how it ended (`ok` or the error's class), its duration. */
   cognitoCall(operation: string, outcome: string, seconds: number): void;
-  /** One request refused by a budget (`address`, `username`, `user`). */
-  rateLimited(budget: string): void;
+  /** One request refused by a spent budget (`address`, `username`, `user`). */
+  budgetSpent(budget: string): void;
 }
 
 /** Metrics that record nothing: the default when METRICS_PORT is unset. */
 export const noMetrics: Metrics = {
+  enabled: false,
   request: () => undefined,
   authOutcome: () => undefined,
   forwardAuth: () => undefined,
   tokenCache: () => undefined,
   redisCommand: () => undefined,
   cognitoCall: () => undefined,
-  rateLimited: () => undefined,
+  budgetSpent: () => undefined,
 };
 
 /** Seconds since `start` (a `process.hrtime.bigint()` reading). */

@@ -1,5 +1,5 @@
 // The Metrics on prom-client, and the separate listener that serves them (METRICS_PORT; the API port never does).
-import { createServer, type Server } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { AuthOutcome, ForwardAuthVerdict, Metrics } from './metrics';
 
@@ -25,6 +25,7 @@ function childrenOf<T>(make: (...values: string[]) => T): (...values: string[]) 
 
 /** Metrics kept in a prom-client registry of their own (with the default process metrics). */
 export class PrometheusMetrics implements Metrics {
+  readonly enabled = true;
   /** The registry to expose. */
   readonly registry = new Registry();
   private readonly requests = new Histogram({
@@ -116,14 +117,14 @@ export class PrometheusMetrics implements Metrics {
     this.cognito.observe({ operation, outcome }, seconds);
   }
 
-  rateLimited(budget: string): void {
+  budgetSpent(budget: string): void {
     this.limited.inc({ budget });
   }
 }
 
-/** Serves `GET /metrics` from `registry` on its own port; anything else is 404. */
-export function createMetricsServer(registry: Registry): Server {
-  return createServer((req, res) => {
+/** Answers `GET /metrics` from `registry`, and 404 to anything else: the listener of METRICS_PORT. */
+export function metricsListener(registry: Registry): RequestListener {
+  return (req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: GET /metrics\n');
       return;
@@ -132,5 +133,5 @@ export function createMetricsServer(registry: Registry): Server {
       (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
       () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
     );
-  });
+  };
 }

@@ -7,10 +7,11 @@ import request from 'supertest';
 import type { AccessTokenVerifier } from '../../src/bearer/token-verifier';
 import { loadConfig, type Config, type RedisConfig } from '../../src/config/config';
 import type { DenylistStore } from '../../src/denylist/denylist-store';
-import { createRedisClient } from '../../src/denylist/redis-client';
+import { createRedisClient } from '../../src/redis/redis-client';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
 import { createLogger } from '../../src/logger';
 import { assemble, type Parts } from '../../src/main';
+import type { Readiness } from '../../src/start-up';
 
 /** The suite's local stack, as global setup left it in the environment. */
 export const stack = {
@@ -51,6 +52,8 @@ export interface TestApp {
   redis: Redis | Cluster;
   denylist: DenylistStore;
   verifier: AccessTokenVerifier;
+  /** What main() starts before the instance serves; tests that need the keys loaded up front start it. */
+  readiness: Readiness;
 }
 
 /** Options of an instance: environment overrides and parts to replace (labelled fakes). */
@@ -74,8 +77,8 @@ export class TestFleet {
     const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
     const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false });
     const { env: _env, redisUrl: _url, logger = createLogger('silent'), ...parts } = options;
-    const { app, denylist, verifier } = assemble(config, logger, { ...parts, redis });
-    return { app, config, redis, denylist, verifier };
+    const { app, denylist, verifier, readiness } = assemble(config, logger, { ...parts, redis });
+    return { app, config, redis, denylist, verifier, readiness };
   }
 
   /** A client for one Redis server, closed with the fleet. */

@@ -1,5 +1,6 @@
 // Logout-all cut-offs: how a stored cut-off is read back, and which tokens it refuses.
-import { isRevoked, shortDigest } from '../../src/denylist/denylist-store';
+import { isRevoked } from '../../src/denylist/denylist-store';
+import { shortDigest } from '../../src/redis/keys';
 import { parseCutoff } from '../../src/denylist/redis-denylist-store';
 
 const NOW = 1_800_000_000;

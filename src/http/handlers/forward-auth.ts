@@ -38,8 +38,6 @@ function verdictOf(err: unknown): ForwardAuthVerdict {
 
 /** What the forward-auth route needs. */
 export interface ForwardAuthDeps {
-  /** The Bearer checks of every protected route. */
-  auth: RequestHandler;
   /** The scope checks of every protected route. */
   requireScopes: RequireScopes;
   /** Counts verdicts. */
@@ -53,8 +51,11 @@ export interface ForwardAuthDeps {
  */
 export const FORWARD_AUTH_PATHS = ['/auth/verify', '/auth/verify/*rest'];
 
-/** The handlers of /auth/verify, any method, for `app.all(FORWARD_AUTH_PATHS, ...)` ahead of every router. */
-export function forwardAuth(deps: ForwardAuthDeps): [RequestHandler, ...(RequestHandler | ErrorRequestHandler)[]] {
+/**
+ * The handlers of /auth/verify after the Bearer guard: `?scope=`, the identity headers, and the verdict counted,
+ * the guard's refusals included (they reach the error handler at the end).
+ */
+export function forwardAuth(deps: ForwardAuthDeps): (RequestHandler | ErrorRequestHandler)[] {
   // Most proxies ask without ?scope=: no guard to build for those.
   const checkScopes: RequestHandler = (req, res, next) => {
     const scopes = requiredScopes(req.query);
@@ -78,5 +79,5 @@ export function forwardAuth(deps: ForwardAuthDeps): [RequestHandler, ...(Request
     deps.metrics.forwardAuth(verdictOf(err));
     next(err);
   };
-  return [deps.auth, checkScopes, verify, countVerdict];
+  return [checkScopes, verify, countVerdict];
 }

@@ -1,9 +1,8 @@
-// Health, readiness, RFC 9728 metadata and the OpenAPI document; Swagger UI under /docs.
+// What the public routes that call nothing do: health, readiness, RFC 9728 metadata, the OpenAPI document, Swagger UI.
 import path from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { AccessTokenVerifier } from '../../bearer/token-verifier';
-import type { DenylistStore } from '../../denylist/denylist-store';
+import type { Readiness } from '../../start-up';
 import { publicBaseUrl } from '../public-url';
 
 /** The Swagger UI plugin that makes the dialog's Logout end the session on the server (plain browser script). */
@@ -12,16 +11,8 @@ const SESSION_PLUGIN = path.join(__dirname, '../docs/session-plugin.js');
 const SESSION_NOTICE_CSS =
   '.swagger-ui .session-notice { margin: 8px 0; padding: 8px 12px; border-left: 4px solid #49cc90; background: #ebf8f1; color: #1b5e3c; }';
 
-/** What /readyz checks. */
-export interface Readiness {
-  /** The denylist must answer. */
-  denylist: Pick<DenylistStore, 'ping'>;
-  /** The signing keys must be loaded. */
-  verifier: Pick<AccessTokenVerifier, 'keysLoaded' | 'loadKeys'>;
-}
-
 /** What the meta routes need. */
-export interface MetaRoutesDeps {
+export interface MetaDeps {
   /** What /readyz checks. */
   readiness: Readiness;
   /** The token issuer, named as authorization server. */
@@ -44,48 +35,43 @@ export interface DocsRoutesDeps {
   persistAuthorization: boolean;
 }
 
-/** GET /healthz: the process runs (liveness, probed often; app.ts mounts it ahead of every router). */
+/** GET /healthz: the process runs (liveness, probed often). */
 export const healthz: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });
 };
 
-/** Builds the router of the public, non-auth routes other than /healthz. */
-export function metaRoutes(deps: MetaRoutesDeps): Router {
-  const router = Router();
+/** The handlers of /readyz, the RFC 9728 metadata and /openapi.json. */
+export function metaHandlers(deps: MetaDeps) {
+  return {
+    readyz: (async (_req, res) => {
+      const down = await deps.readiness.down();
+      if (down.length === 0) {
+        res.json({ status: 'ready' });
+        return;
+      }
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json({ error: 'temporarily_unavailable', error_description: `Not ready: ${down.join(', ')} unavailable.`, down });
+    }) satisfies RequestHandler,
 
-  router.get('/readyz', async (_req, res) => {
-    const down: string[] = [];
-    const { denylist, verifier } = deps.readiness;
-    await denylist.ping().catch(() => down.push('redis'));
-    if (!verifier.keysLoaded()) await verifier.loadKeys().catch(() => down.push('jwks'));
-    if (down.length === 0) {
-      res.json({ status: 'ready' });
-      return;
-    }
-    res
-      .status(503)
-      .set('Retry-After', '5')
-      .json({ error: 'temporarily_unavailable', error_description: `Not ready: ${down.join(', ')} unavailable.`, down });
-  });
+    protectedResource: ((req, res) => {
+      const resource = publicBaseUrl(req, deps.publicUrl);
+      // Derived from request headers, the answer differs per caller: no shared cache may keep it.
+      res.set('Cache-Control', deps.publicUrl ? 'public, max-age=3600' : 'no-store');
+      res.json({
+        resource,
+        authorization_servers: [deps.issuer],
+        scopes_supported: deps.scopes,
+        bearer_methods_supported: ['header'],
+        resource_documentation: `${resource}/docs`,
+      });
+    }) satisfies RequestHandler,
 
-  router.get('/.well-known/oauth-protected-resource', (req, res) => {
-    const resource = publicBaseUrl(req, deps.publicUrl);
-    // Derived from request headers, the answer differs per caller: no shared cache may keep it.
-    res.set('Cache-Control', deps.publicUrl ? 'public, max-age=3600' : 'no-store');
-    res.json({
-      resource,
-      authorization_servers: [deps.issuer],
-      scopes_supported: deps.scopes,
-      bearer_methods_supported: ['header'],
-      resource_documentation: `${resource}/docs`,
-    });
-  });
-
-  router.get('/openapi.json', (_req, res) => {
-    res.json(deps.openapi);
-  });
-
-  return router;
+    openapi: ((_req, res) => {
+      res.json(deps.openapi);
+    }) satisfies RequestHandler,
+  };
 }
 
 /** Builds the router of Swagger UI, mounted at /docs, with the plugin that makes its Logout end the session. */

@@ -13,8 +13,8 @@ import type { RedisConfig } from '../config/config';
  * - `connectTimeout: 1000` and a reconnect back-off of at most 2 s: the service finds Redis again by itself
  *   within seconds of its return;
  * - no auto-pipelining on a single server: the denylist store already sends the reads of one event-loop turn as one
- *   MGET, and ioredis would wrap each such MGET in a pipeline of its own (measured: about a tenth of a warm /auth/me's
- *   CPU). A Cluster keeps it: there the store reads per request, and auto-pipelining batches them per node.
+ *   MGET, and ioredis would wrap each such MGET in a pipeline of its own, which costs CPU and batches nothing more
+ *   (bench/results). A Cluster keeps it: there the store reads per request, and auto-pipelining batches them per node.
  */
 export const REDIS_CLIENT_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,

@@ -1,0 +1,95 @@
+// What /auth/login, /refresh, /challenge, /logout, /logout-all and /me do (the token endpoint has its own file).
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { CHALLENGE_NAMES, MFA_METHODS, type ChallengeAnswer } from '../../signin/model';
+import type { SignInService } from '../../signin/sign-in-service';
+import { principalOf } from '../auth-middleware';
+import { sendLoginResult, sendTokens } from '../token-response';
+import { parseInput } from '../validate';
+import { mfaCode, password, refreshToken, session, username } from './fields';
+
+/** The challenges answered here; MFA_SETUP goes through /auth/mfa/setup and /auth/mfa/verify. */
+const CHALLENGES = CHALLENGE_NAMES.filter((name) => name !== 'MFA_SETUP');
+const mfaMethod = z.enum(MFA_METHODS, { message: `must be ${MFA_METHODS.join(', ').replace(/, (?=[^,]*$)/, ' or ')}` });
+
+const loginBody = z.object({ username, password });
+const refreshBody = z.object({ refresh_token: refreshToken });
+const logoutBody = z.object({ refresh_token: refreshToken.optional() });
+const challengeBody = z.discriminatedUnion(
+  'challenge',
+  [
+    z.object({ challenge: z.literal('NEW_PASSWORD_REQUIRED'), username, session, new_password: password }),
+    z.object({ challenge: z.enum(MFA_METHODS), username, session, code: mfaCode }),
+    z.object({ challenge: z.literal('SELECT_MFA_TYPE'), username, session, answer: mfaMethod }),
+  ],
+  { error: `must be one of ${CHALLENGES.join(', ')}; answer MFA_SETUP with POST /auth/mfa/setup and /auth/mfa/verify` },
+);
+
+/** The service's answer from the route's snake_case body. */
+function toChallengeAnswer(body: z.infer<typeof challengeBody>): ChallengeAnswer {
+  const { username, session } = body;
+  switch (body.challenge) {
+    case 'NEW_PASSWORD_REQUIRED':
+      return { challenge: body.challenge, username, session, newPassword: body.new_password };
+    case 'SELECT_MFA_TYPE':
+      return { challenge: body.challenge, username, session, answer: body.answer };
+    default:
+      return { challenge: body.challenge, username, session, code: body.code };
+  }
+}
+
+/** GET /auth/me: who the token says the caller is. */
+export const me: RequestHandler = (_req, res) => {
+  const p = principalOf(res);
+  res.set('Cache-Control', 'no-store').json({
+    sub: p.sub,
+    username: p.username,
+    client_id: p.clientId,
+    scopes: p.scopes,
+    groups: p.groups,
+    token_use: p.tokenUse,
+    session_id: p.sessionId,
+    issued_at: p.issuedAt,
+    expires_at: p.expiresAt,
+    auth_time: p.authTime,
+  });
+};
+
+/** The handlers of the sign-in routes, over `signIn`; their guards are in the route table (src/http/routes.ts). */
+export function signInHandlers(signIn: SignInService) {
+  return {
+    login: (async (req, res) => {
+      const body = parseInput(loginBody, req.body);
+      sendLoginResult(res, await signIn.login(body.username, body.password));
+    }) satisfies RequestHandler,
+
+    refresh: (async (req, res) => {
+      const body = parseInput(refreshBody, req.body);
+      sendTokens(res, await signIn.refresh(body.refresh_token));
+    }) satisfies RequestHandler,
+
+    challenge: (async (req, res) => {
+      const body = parseInput(challengeBody, req.body);
+      sendLoginResult(res, await signIn.respondToChallenge(toChallengeAnswer(body)));
+    }) satisfies RequestHandler,
+
+    logout: (async (req, res) => {
+      const body = parseInput(logoutBody, req.body);
+      await signIn.logout(principalOf(res), body.refresh_token);
+      res.status(204).end();
+    }) satisfies RequestHandler,
+
+    logoutAll: (async (_req, res) => {
+      await signIn.logoutAll(principalOf(res));
+      res.status(204).end();
+    }) satisfies RequestHandler,
+  };
+}
+
+/**
+ * Whether a logout may go on for a session that has already logged out: when it sends a refresh token. A first try
+ * whose revocation failed (503) is repeated with the same tokens, and only then does Cognito revoke the refresh token.
+ */
+export function logoutSendsRefreshToken(body: unknown): boolean {
+  return typeof (body as { refresh_token?: unknown } | undefined)?.refresh_token === 'string';
+}
