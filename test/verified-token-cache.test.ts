@@ -34,6 +34,27 @@ describe('CachedTokenVerifier', () => {
     expect(inner.calls).toBe(1);
   });
 
+  it('runs one check for a burst of requests carrying the same new token', async () => {
+    const inner = counting();
+    const cached = new CachedTokenVerifier(inner, { maxEntries: 100 });
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => cached.verify(token)));
+    expect(inner.calls).toBe(1);
+    for (const claims of answers) expect(claims).toBe(answers[0]);
+    expect(answers[0]!.client_id).toBe(stack.clientId);
+  });
+
+  it('shares a failing check with the requests that came with it, and checks again after it', async () => {
+    const inner = counting();
+    const cached = new CachedTokenVerifier(inner, { maxEntries: 100 });
+    const token = mintAccessToken(stack.issuer, 'someotherclient');
+    const answers = await Promise.allSettled(Array.from({ length: 5 }, () => cached.verify(token)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(5).fill('rejected'));
+    expect(inner.calls).toBe(1);
+    await expect(cached.verify(token)).rejects.toThrow('The token was issued to a client this API does not accept.');
+    expect(inner.calls).toBe(2);
+  });
+
   it('never caches a failure', async () => {
     const inner = counting();
     const cached = new CachedTokenVerifier(inner, { maxEntries: 100 });
