@@ -3,7 +3,8 @@ import request from 'supertest';
 import { shortDigest } from '../src/redis/keys';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
 import { cognitoTakesRefreshToken } from './support/cognito-direct';
-import { login, TestFleet, users, type TestApp } from './support/stack';
+import { login, stack, TestFleet, users, type TestApp } from './support/stack';
+import { mintAccessToken } from './support/tokens';
 import { createUser } from './support/users';
 
 const fleet = new TestFleet();
@@ -79,6 +80,20 @@ describe('POST /auth/logout', () => {
     expectLoggedOut(await me(b, tokens.access_token));
   });
 
+  it('refuses a second logout with the logged-out token and no refresh token, as any protected route does', async () => {
+    const tokens = await login(a.app, users.reader);
+    await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    const again = await request(b.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`);
+    expect(again.status).toBe(401);
+    expect(again.body).toEqual(LOGGED_OUT);
+    expect(again.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The session of this token has logged out."',
+    );
+    const withBody = await request(b.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).send({});
+    expect(withBody.status).toBe(401);
+    expect(withBody.body).toEqual(LOGGED_OUT);
+  });
+
   it('answers a logout without a token with 401 unauthorized', async () => {
     const response = await request(a.app).post('/auth/logout');
     expect(response.status).toBe(401);
@@ -148,6 +163,25 @@ describe('POST /auth/logout-all', () => {
 
     const fresh = await login(a.app, user);
     expect((await me(b, fresh.access_token)).status).toBe(200);
+  });
+
+  it('judges a refreshed token by when its user authenticated (auth_time), not by when it was issued (iat)', async () => {
+    // Real pools keep auth_time across refreshes: a token refreshed after the cut-off from a login before it has
+    // iat after the cut-off and auth_time before it. It belongs to an ended session and is refused.
+    const tokens = await login(a.app, users.editor);
+    const sub = (await me(a, tokens.access_token)).body.sub as string;
+    const now = Math.floor(Date.now() / 1000);
+    await request(a.app).post('/auth/logout-all').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    const refreshedAfter = mintAccessToken(stack.issuer, stack.clientId, { sub, auth_time: now - 600, iat: now + 2 });
+    const refused = await me(b, refreshedAfter);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual(LOGGED_OUT);
+    expect(refused.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The session of this token has logged out."',
+    );
+    // A later login, refreshed long ago by its iat's standard, passes: auth_time after the cut-off decides.
+    const loginAfter = mintAccessToken(stack.issuer, stack.clientId, { sub, auth_time: now + 2, iat: now + 2 });
+    expect((await me(b, loginAfter)).status).toBe(200);
   });
 
   it('refuses refreshing a session that logout-all ended', async () => {

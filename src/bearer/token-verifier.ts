@@ -71,12 +71,34 @@ function contractChecks({ header, payload }: { header: JwtHeader; payload: JwtPa
   if (header.alg !== 'RS256') throw refuse('algorithm', 'The token must be signed with RS256.');
   // RFC 7515 §4.1.11: a recipient that does not understand every critical extension must refuse the token.
   if ('crit' in header) throw refuse('header', 'The token has critical header parameters this API does not support.');
-  if (typeof payload.exp !== 'number') throw refuse('claims', 'The token has no expiry.');
+  if (payload.exp === undefined) throw refuse('claims', 'The token has no expiry.');
   if (typeof payload.iat === 'number' && payload.iat - CLOCK_SKEW_SECONDS > Date.now() / 1000) {
     throw refuse('not_yet_valid', 'The token was issued in the future.');
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('claims', 'The token has no subject.');
+  // Every claim the service reads must be of its type: a claim of another type would skip a check or break one.
+  for (const [claim, isValid] of CLAIM_TYPES) {
+    if (claim in payload && payload[claim] !== undefined && !isValid(payload[claim])) {
+      throw refuse('claims', `The token's ${claim} claim is not of its type.`);
+    }
+  }
 }
+
+const isSeconds = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isText = (value: unknown) => typeof value === 'string' && value !== '';
+
+/** The claims the service reads beside those aws-jwt-verify checks, and the type each must have when present. */
+const CLAIM_TYPES: [claim: string, isValid: (value: unknown) => boolean][] = [
+  ['exp', isSeconds],
+  ['iat', isSeconds],
+  ['nbf', isSeconds],
+  ['auth_time', isSeconds],
+  ['username', isText],
+  ['jti', isText],
+  ['origin_jti', isText],
+  ['scope', (value) => typeof value === 'string'],
+  ['cognito:groups', (value) => Array.isArray(value) && value.every(isText)],
+];
 
 /** aws-jwt-verify's refusals, most specific class first: [class, reason (a metrics label), description]. */
 const REFUSALS: [abstract new (...args: never[]) => Error, string, string][] = [

@@ -71,5 +71,26 @@ export function adversarialTokens(pool: CorpusPool): CorpusCase[] {
     ['with a payload that is a JSON array', () => { const p = validParts(); return `${p[0]}.${b64([1, 2])}.${p[2]}`; }, 'The token is malformed.'],
     ['with a tampered payload', () => { const p = validParts(); return `${p[0]}.${b64({ ...claims(), sub: 'admin' })}.${p[2]}`; }, 'The token signature is invalid.'],
     ['that is not a JWT', () => 'abc.def.ghi', 'The token is malformed.'],
+    // Pool-signed tokens whose claims the service reads are of the wrong type: each would skip a check or break one.
+    // aws-jwt-verify itself refuses iat, scope and jti of the wrong type as malformed; the service checks the rest.
+    ['with iat of the wrong type ("yesterday")', () => mint({ iat: 'yesterday' }), 'The token is malformed.'],
+    ['with scope of the wrong type (["books/write"])', () => mint({ scope: ['books/write'] }), 'The token is malformed.'],
+    ['with jti of the wrong type ({"id":1})', () => mint({ jti: { id: 1 } }), 'The token is malformed.'],
+    ...(
+      [
+        ['auth_time', 'abc'],
+        ['auth_time', {}],
+        ['auth_time', -5],
+        ['username', { admin: true }],
+        ['username', ['reader']],
+        ['cognito:groups', 'editors'],
+        ['cognito:groups', [{}]],
+        ['origin_jti', 42],
+      ] as const
+    ).map(([claim, value]): CorpusCase => [
+      `with ${claim} of the wrong type (${JSON.stringify(value)})`,
+      () => mint({ [claim]: value }),
+      `The token's ${claim} claim is not of its type.`,
+    ]),
   ];
 }
