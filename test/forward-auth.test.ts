@@ -65,6 +65,23 @@ describe('a valid token', () => {
     expect(response.headers['x-auth-request-user']).toBe('zo%C3%AB');
     expect(decodeURIComponent(response.headers['x-auth-request-groups'] ?? '')).toBe('équipe,readers');
   });
+
+  it('gives two users whose names differ two different headers, even when one name looks percent-encoded', async () => {
+    const plain = await verify(mintAccessToken(stack.issuer, stack.clientId, { username: 'réader' }));
+    const lookalike = await verify(mintAccessToken(stack.issuer, stack.clientId, { username: 'r%C3%A9ader' }));
+    expect(plain.status).toBe(200);
+    expect(lookalike.status).toBe(200);
+    expect(plain.headers['x-auth-request-user']).toBe('r%C3%A9ader');
+    expect(lookalike.headers['x-auth-request-user']).toBe('r%25C3%25A9ader');
+    expect(decodeURIComponent(lookalike.headers['x-auth-request-user'] ?? '')).toBe('r%C3%A9ader');
+  });
+
+  it('encodes a comma inside a group name, so one group never reads as two', async () => {
+    const response = await verify(mintAccessToken(stack.issuer, stack.clientId, { 'cognito:groups': ['x,editors', 'readers'] }));
+    expect(response.status).toBe(200);
+    expect(response.headers['x-auth-request-groups']).toBe('x%2Ceditors,readers');
+    expect((response.headers['x-auth-request-groups'] ?? '').split(',').map(decodeURIComponent)).toEqual(['x,editors', 'readers']);
+  });
 });
 
 describe('scopes', () => {
@@ -83,6 +100,22 @@ describe('scopes', () => {
       'Bearer realm="api", error="insufficient_scope", error_description="This call needs the scope(s): books/read books/write.", scope="books/read books/write"',
     );
     expect(response.headers['x-auth-request-user']).toBeUndefined();
+  });
+
+  it.each([
+    ['a NUL byte', '/auth/verify?scope=books%2fread%00'],
+    ['a zero-width space', '/auth/verify?scope=books%2fread%E2%80%8B'],
+    ['a quote', '/auth/verify?scope=books%22read'],
+  ])('refuses a ?scope= with %s with 400 in JSON, never a bad header or an HTML page', async (_what, path) => {
+    const tokens = await login(api.app, users.reader);
+    const response = await verify(tokens.access_token, path);
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'scope must be space-separated scope tokens (RFC 6749 §3.3).',
+      details: [{ path: 'scope', message: 'must be visible ASCII without " or \\, separated by spaces' }],
+    });
   });
 
   it('adds up a repeated ?scope=, and refuses one that is too long with 400', async () => {

@@ -41,7 +41,7 @@ const operations: Operation[] = operationsOf(document).map(({ path, method, oper
 const urlChar = fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@%/'.split(''));
 const urlText = fc.string({ unit: urlChar, maxLength: 24 });
 const segment = fc.oneof(urlText, fc.constantFrom('%', '%E0%A4%A', '%00', '%2F..%2F', '%ZZ', '%C0%AF', '%FF%FE', '..'));
-const query = fc.oneof(fc.constant(''), urlText.map((text) => `?${text}`), fc.constantFrom('?access_token=x', '?a=%', '?a[b]=c&a=d'));
+const query = fc.oneof(fc.constant(''), urlText.map((text) => `?${text}`), fc.constantFrom('?access_token=x', '?a=%', '?a[b]=c&a=d', '?scope=books%2fread%00', '?scope=%E2%80%8B', '?scope=%22%5C%0D%0A', '?scope=a&scope[b]=c'));
 /** Printable ASCII: what an HTTP client can send in a header value. */
 const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 64 });
 const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined, freq: 3 });

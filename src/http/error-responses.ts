@@ -18,9 +18,14 @@ export interface HttpAnswer {
   headers: Record<string, string>;
 }
 
-/** Quotes a value for an auth-param of `WWW-Authenticate` (RFC 9110 quoted-string). */
+/**
+ * Quotes a value for an auth-param of `WWW-Authenticate` (RFC 9110 quoted-string). Anything but visible ASCII and
+ * space is percent-encoded as UTF-8, so that no byte a client sent can make the header invalid (Node would throw,
+ * and the caller would get Express's own error page).
+ */
 function quote(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&').replace(/[\r\n]/g, ' ')}"`;
+  const visible = value.replace(/[^\x20-\x7e]+/gu, (run) => encodeURIComponent(run));
+  return `"${visible.replace(/[\\"]/g, '\\$&')}"`;
 }
 
 /** Builds a `WWW-Authenticate: Bearer …` challenge from auth-params in order. */

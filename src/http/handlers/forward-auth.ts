@@ -8,12 +8,23 @@ import { principalOf, type RequireScopes } from '../auth-middleware';
 const MAX_SCOPE_PARAM = 1024;
 
 /**
- * A header value as sent: visible ASCII as it is; anything else (a Unicode username or group) percent-encoded as
- * UTF-8, since Node refuses other characters in headers and proxies would mangle them.
+ * A header value that maps one-to-one to what it carries: visible ASCII without `%` (and without `separator`, in a
+ * list) as it is; anything else percent-encoded as UTF-8. An encoded value always holds a `%` and a plain one never
+ * does, so no two values share a header: `réader` is `r%C3%A9ader`, and a username `r%C3%A9ader` is
+ * `r%25C3%25A9ader`. Node refuses other characters in headers, and proxies would mangle them.
  */
-function headerValue(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+function headerValue(value: string, separator?: string): string {
+  const plain = /^[\x20-\x24\x26-\x7e]*$/.test(value) && (separator === undefined || !value.includes(separator));
+  return plain ? value : encodeURIComponent(value);
 }
+
+/** A list as one header: each item one-to-one (a group named `x,editors` is `x%2Ceditors`), joined by `separator`. */
+function headerList(items: readonly string[], separator: string): string {
+  return items.map((item) => headerValue(item, separator)).join(separator);
+}
+
+/** RFC 6749 §3.3 scope-token: visible ASCII but `"` and `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** The scopes `?scope=` names (space-separated; repeated parameters add up). */
 function requiredScopes(query: unknown): string[] {
@@ -26,7 +37,13 @@ function requiredScopes(query: unknown): string[] {
   if (text.length > MAX_SCOPE_PARAM) {
     throw new InvalidRequestError('scope is too long.', { details: [{ path: 'scope', message: `at most ${MAX_SCOPE_PARAM} characters` }] });
   }
-  return text.split(' ').filter(Boolean);
+  const scopes = text.split(' ').filter(Boolean);
+  if (!scopes.every((scope) => SCOPE_TOKEN.test(scope))) {
+    throw new InvalidRequestError('scope must be space-separated scope tokens (RFC 6749 §3.3).', {
+      details: [{ path: 'scope', message: 'must be visible ASCII without " or \\, separated by spaces' }],
+    });
+  }
+  return scopes;
 }
 
 function verdictOf(err: unknown): ForwardAuthVerdict {
@@ -69,8 +86,8 @@ export function forwardAuth(deps: ForwardAuthDeps): (RequestHandler | ErrorReque
       'Cache-Control': 'no-store',
       'X-Auth-Request-User': headerValue(principal.username ?? ''),
       'X-Auth-Request-Sub': headerValue(principal.sub),
-      'X-Auth-Request-Groups': headerValue(principal.groups.join(',')),
-      'X-Auth-Request-Scopes': headerValue(principal.scopes.join(' ')),
+      'X-Auth-Request-Groups': headerList(principal.groups, ','),
+      'X-Auth-Request-Scopes': headerList(principal.scopes, ' '),
       'X-Auth-Request-Client-Id': headerValue(principal.clientId),
     });
     res.status(200).end();
