@@ -1,7 +1,7 @@
 // Client authentication at the token endpoint (RFC 6749 §2.3.1): optional, but sent credentials must be ours.
 import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { InvalidClientError } from '../errors';
+import { InvalidClientError, InvalidRequestError } from '../errors';
 
 /** The app client the token endpoint serves. */
 export interface TokenClient {
@@ -38,7 +38,12 @@ function basicCredentials(authorization: string): ClientCredentials {
 /** Client credentials are optional; when sent (form or HTTP Basic), they must be `client`'s. */
 export function checkClient(req: Request, form: ClientCredentials, client: TokenClient): void {
   const authorization = req.get('authorization');
-  const sent = authorization?.toLowerCase().startsWith('basic ') ? basicCredentials(authorization) : form;
+  const basic = authorization?.toLowerCase().startsWith('basic ') ? basicCredentials(authorization) : undefined;
+  // RFC 6749 §2.3: one authentication method per request. A form client_id naming the Basic client is only a repeat.
+  if (basic && (form.client_secret !== undefined || (form.client_id !== undefined && form.client_id !== basic.client_id))) {
+    throw new InvalidRequestError('Send client credentials one way: HTTP Basic or the form, not both.');
+  }
+  const sent = basic ?? form;
   if (sent.client_id && sent.client_id !== client.clientId) throw new InvalidClientError('Unknown client.');
   if (sent.client_secret && !(client.clientSecret && safeEqual(sent.client_secret, client.clientSecret))) {
     throw new InvalidClientError('Invalid client credentials.');
