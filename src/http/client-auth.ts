@@ -40,7 +40,8 @@ export function checkClient(req: Request, form: ClientCredentials, client: Token
   const authorization = req.get('authorization');
   const basic = authorization?.toLowerCase().startsWith('basic ') ? basicCredentials(authorization) : undefined;
   // RFC 6749 §2.3: one authentication method per request. A form client_id naming the Basic client is only a repeat.
-  if (basic && (form.client_secret !== undefined || (form.client_id !== undefined && form.client_id !== basic.client_id))) {
+  // Empty form fields are no credentials (Swagger UI sends them empty).
+  if (basic && (form.client_secret || (form.client_id && form.client_id !== basic.client_id))) {
     throw new InvalidRequestError('Send client credentials one way: HTTP Basic or the form, not both.');
   }
   const sent = basic ?? form;
