@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createHttpServer, SERVER_TIMEOUTS } from '../src/http/server';
+import { fakeCognito } from './support/fake-cognito';
 import { spawnService } from './support/service-process';
 import { login, stack, testEnv, TestFleet, users, type TestApp } from './support/stack';
 import { createUser } from './support/users';
@@ -64,6 +65,62 @@ describe('password spraying: a budget per address across usernames (LOGIN_IP_RAT
     const address = newAddress();
     for (let i = 0; i < 2; i += 1) expect((await call(api, address)).status).not.toBe(429);
     expectTooMany(await call(api, address));
+  });
+});
+
+describe('login: a budget per username, shared by every instance (LOGIN_RATE_LIMIT)', () => {
+  // Counts are shared through Redis under the fleet's prefix, so these tests get fleets of their own.
+  const limited = new TestFleet();
+  afterAll(() => limited.close());
+  it('answers the attempt over the limit with 429 and Retry-After, on every instance, per username', async () => {
+    const env = { LOGIN_RATE_LIMIT: '3', LOGIN_RATE_WINDOW_SECONDS: '60' };
+    const a = await limited.instance({ env });
+    const b = await limited.instance({ env });
+    const attempt = (app: typeof a, username: string) =>
+      request(app.app).post('/auth/login').send({ username, password: 'wrong-password-1' });
+
+    expect((await attempt(a, users.reader.username)).status).toBe(401);
+    expect((await attempt(b, users.reader.username)).status).toBe(401);
+    expect((await attempt(a, users.reader.username)).status).toBe(401);
+    const over = await attempt(b, users.reader.username);
+    expect(over.status).toBe(429);
+    expect(over.body).toEqual({ error: 'too_many_requests', error_description: 'Too many login attempts; try again later.' });
+    const retryAfter = Number(over.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+
+    const right = await request(a.app).post('/auth/login').send(users.reader);
+    expect(right.status).toBe(429);
+    const otherUser = await request(a.app).post('/auth/login').send(users.editor);
+    expect(otherUser.status).toBe(200);
+  });
+
+  it('counts password grants at the token endpoint too', async () => {
+    const api = await limited.instance({ env: { LOGIN_RATE_LIMIT: '1' } });
+    const username = `grant-${randomUUID()}`;
+    const grant = () =>
+      request(api.app)
+        .post('/auth/token')
+        .type('form')
+        .send(new URLSearchParams({ grant_type: 'password', username, password: 'x-wrong-1' }).toString());
+    expect((await grant()).status).toBe(400);
+    const over = await grant();
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toEqual(expect.any(String));
+  });
+});
+
+describe('Cognito throttling a login', () => {
+  it('answers Cognito throttling with 429 and Retry-After', async () => {
+    // Fake: cognito-local never throttles, so InitiateAuth gets Amazon Cognito's throttling answer on the wire.
+    const fake = fakeCognito({
+      InitiateAuth: { status: 400, body: { __type: 'TooManyRequestsException', message: 'Rate exceeded' } },
+    });
+    const api = await fleet.instance({ cognitoSdk: fake.client });
+    const response = await request(api.app).post('/auth/login').send(users.reader);
+    expect(response.status).toBe(429);
+    expect(response.body.error).toBe('too_many_requests');
+    expect(response.headers['retry-after']).toBe('5');
   });
 });
 

@@ -1,6 +1,10 @@
 // HTTP hygiene: security headers, CORS only for configured origins, body and header size limits, media types.
 import request from 'supertest';
-import { login, TestFleet, users, type TestApp } from './support/stack';
+import { CognitoClient } from '../src/cognito/cognito-client';
+import { SdkCognitoSignIn } from '../src/cognito/sdk-sign-in';
+import { loadConfig } from '../src/config/config';
+import type { CognitoSignIn } from '../src/signin/model';
+import { login, testEnv, TestFleet, users, type TestApp } from './support/stack';
 
 const fleet = new TestFleet();
 let api: TestApp;
@@ -73,5 +77,22 @@ describe('HTTP hardening', () => {
       .send('{"username":"a","password":"b"}');
     expect(response.status).toBe(415);
     expect(response.body.error).toBe('invalid_request');
+  });
+});
+
+describe('an unexpected failure', () => {
+  it('answers a bug with 500 server_error and a plain message, no stack or internals', async () => {
+    // Fake: a real part can't produce an internal bug on demand, so this CognitoSignIn throws a plain Error.
+    const real = new SdkCognitoSignIn(new CognitoClient(loadConfig(testEnv()).cognito));
+    const cognitoSignIn: CognitoSignIn = Object.assign(Object.create(real) as CognitoSignIn, {
+      login: async () => {
+        throw new Error('secret internal detail at /srv/app.js:12');
+      },
+    });
+    const api = await fleet.instance({ cognitoSignIn });
+    const response = await request(api.app).post('/auth/login').send(users.reader);
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: 'server_error', error_description: 'The service failed to handle this request.' });
+    expect(response.text).not.toContain('secret internal detail');
   });
 });
