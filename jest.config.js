@@ -1,13 +1,15 @@
 /**
- * Two projects. `unit`: pure logic with in-memory keys and recorded SDK calls, no network, run in parallel
- * (`npx jest --selectProjects unit`, seconds). `integration`: against a cognito-local and a Redis that globalSetup
- * starts or finds; cognito-local stores users in one JSON file, so those files run one at a time.
+ * Two projects. `unit`: pure logic with in-memory keys and recorded SDK calls, no network. `integration`: against a
+ * cognito-local and a Redis that globalSetup starts or finds; cognito-local stores users in one JSON file, so those
+ * files run one at a time. Jest's worker count is one setting for the whole run, not one per project, so `npm test`
+ * runs the projects one after the other: the unit files on every core, then the integration files on one worker.
  */
 const shared = { preset: 'ts-jest', testEnvironment: 'node' };
 
 module.exports = {
   testTimeout: 20000,
-  // One worker: the integration files share one cognito-local (the unit files take seconds either way).
+  // One worker unless told otherwise: a bare `npx jest` must not run integration files side by side. npm test
+  // gives the unit run its own `--maxWorkers`.
   maxWorkers: 1,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },

@@ -1,6 +1,14 @@
-// HTTP hygiene: security headers, CORS only for configured origins, body and header size limits, media types.
+// HTTP hygiene: security headers, CORS only for configured origins, body and header size limits, media types, client
+// bytes that once got a 500, slow clients cut off, and a bug answered with a plain 500.
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { login, TestFleet, users, type TestApp } from './support/stack';
+import { CognitoClient } from '../src/cognito/cognito-client';
+import { SdkCognitoSignIn } from '../src/cognito/sdk-sign-in';
+import { loadConfig } from '../src/config/config';
+import { createHttpServer, SERVER_TIMEOUTS } from '../src/http/server';
+import type { CognitoSignIn } from '../src/signin/model';
+import { login, testEnv, TestFleet, users, type TestApp } from './support/stack';
 
 const fleet = new TestFleet();
 let api: TestApp;
@@ -73,5 +81,79 @@ describe('HTTP hardening', () => {
       .send('{"username":"a","password":"b"}');
     expect(response.status).toBe(415);
     expect(response.body.error).toBe('invalid_request');
+  });
+});
+
+describe('client bytes that once got a 500', () => {
+  it('answers a gzip body that is not gzip with 400, and an unknown encoding with 415', async () => {
+    const encoded = (encoding: string) =>
+      request(api.app).post('/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', encoding).send('{"username":"a"}');
+    const broken = await encoded('gzip');
+    expect(broken.status).toBe(400);
+    expect(broken.body).toEqual({ error: 'invalid_request', error_description: 'The request could not be read.' });
+    const unknown = await encoded('x-squeeze');
+    expect(unknown.status).toBe(415);
+    expect(unknown.body.error).toBe('invalid_request');
+  });
+
+  it('answers HTTP Basic client credentials with bad percent-encoding with 401 invalid_client', async () => {
+    const response = await request(api.app)
+      .post('/auth/token')
+      .set('Authorization', `Basic ${Buffer.from('%E0%A4%A:secret').toString('base64')}`)
+      .type('form')
+      .send('grant_type=password&username=a&password=b');
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: 'invalid_client', error_description: 'The Basic client credentials are malformed.' });
+    expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
+  });
+
+  it('answers a path that is not valid percent-encoding with 400', async () => {
+    const response = await request(api.app).get('/books/%E0%A4%A');
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The URL is not valid percent-encoding.' });
+  });
+});
+
+describe('slow clients', () => {
+  it('cuts off a client stalled in the middle of its body with 408, within the request timeout', async () => {
+    const api = await fleet.instance();
+    const server = createHttpServer(api.app, { requestMs: 1000, headersMs: 500, keepAliveMs: 500, checkIntervalMs: 100 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.write('POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (chunk) => (text += String(chunk)));
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('sets the production timeouts so that a stalled client is cut off within 30 s', () => {
+    expect(SERVER_TIMEOUTS.requestMs + SERVER_TIMEOUTS.checkIntervalMs).toBeLessThanOrEqual(30_000);
+    expect(SERVER_TIMEOUTS.headersMs).toBeLessThan(SERVER_TIMEOUTS.requestMs);
+  });
+});
+
+describe('an unexpected failure', () => {
+  it('answers a bug with 500 server_error and a plain message, no stack or internals', async () => {
+    // Fake: a real part can't produce an internal bug on demand, so this CognitoSignIn throws a plain Error.
+    const real = new SdkCognitoSignIn(new CognitoClient(loadConfig(testEnv()).cognito));
+    const cognitoSignIn: CognitoSignIn = Object.assign(Object.create(real) as CognitoSignIn, {
+      login: async () => {
+        throw new Error('secret internal detail at /srv/app.js:12');
+      },
+    });
+    const api = await fleet.instance({ cognitoSignIn });
+    const response = await request(api.app).post('/auth/login').send(users.reader);
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: 'server_error', error_description: 'The service failed to handle this request.' });
+    expect(response.text).not.toContain('secret internal detail');
   });
 });

@@ -1,9 +1,11 @@
-// Public routes: health, readiness, RFC 9728 metadata, the OpenAPI document and Swagger UI.
+// Public routes: health, readiness, RFC 9728 metadata, the OpenAPI document and Swagger UI; the public URL that the
+// metadata and the 401 challenge name.
 import request from 'supertest';
 import { operationsOf, type OpenApiDocument } from '../src/http/openapi-document';
 import { createLogger } from '../src/logger';
 import { SCOPES } from '../src/pool/pool-definition';
-import { stack, TestFleet, type TestApp } from './support/stack';
+import { spawnService } from './support/service-process';
+import { stack, testEnv, TestFleet, type TestApp } from './support/stack';
 
 const fleet = new TestFleet();
 let api: TestApp;
@@ -104,4 +106,38 @@ describe('meta routes', () => {
     const response = await request(api.app).get('/healthz');
     expect(response.headers['x-powered-by']).toBeUndefined();
   });
+});
+
+describe('the API\'s public URL', () => {
+  it('never reflects a forged Host when PUBLIC_URL is set, and lets the metadata be cached', async () => {
+    const api = await fleet.instance({ env: { PUBLIC_URL: 'https://api.example.com/' } });
+    const metadata = await request(api.app).get('/.well-known/oauth-protected-resource').set('Host', 'evil.example.com');
+    expect(metadata.status).toBe(200);
+    expect(metadata.body.resource).toBe('https://api.example.com');
+    expect(metadata.body.resource_documentation).toBe('https://api.example.com/docs');
+    expect(metadata.headers['cache-control']).toBe('public, max-age=3600');
+    const challenge = await request(api.app).get('/auth/me').set('Host', 'evil.example.com');
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers['www-authenticate']).toBe(
+      'Bearer realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"',
+    );
+  });
+
+  it('derives it from the request when PUBLIC_URL is unset, and then forbids shared caches', async () => {
+    const api = await fleet.instance();
+    const metadata = await request(api.app).get('/.well-known/oauth-protected-resource').set('Host', 'api.internal:8080');
+    expect(metadata.body.resource).toBe('http://api.internal:8080');
+    expect(metadata.headers['cache-control']).toBe('no-store');
+  });
+
+  it('warns at start-up in production when PUBLIC_URL is unset, naming the variable', async () => {
+    const service = await spawnService({ ...testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: fleet.prefix }), NODE_ENV: 'production', LOG_LEVEL: 'info' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const warning = service.output().split('\n').find((line) => line.includes('PUBLIC_URL'));
+      expect(JSON.parse(warning ?? '{}')).toMatchObject({ level: 40, msg: expect.stringContaining('PUBLIC_URL is not set') });
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  }, 20_000);
 });

@@ -1,7 +1,7 @@
 // Prometheus metrics on their own listener (METRICS_PORT): what operators can count, and that the API port never serves them.
 import request from 'supertest';
 import { PrometheusMetrics } from '../src/metrics/prometheus';
-import { spawnService } from './support/service-process';
+import { listeningPorts, spawnService } from './support/service-process';
 import { login, stack, TestFleet, testEnv, users, type TestApp } from './support/stack';
 import { mintAccessToken } from './support/tokens';
 import { freePort } from '../src/dev/local-cognito';
@@ -88,14 +88,22 @@ describe('the metrics listener', () => {
       expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
       const onApi = await fetch(`${service.url}/metrics`);
       expect(onApi.status).toBe(404);
+      expect(listeningPorts(service.child.pid!)).toEqual([Number(new URL(service.url).port), metricsPort].sort((a, b) => a - b));
     } finally {
       service.child.kill('SIGTERM');
       await service.exited;
     }
   });
 
-  it('is off when METRICS_PORT is unset', async () => {
-    const api = await fleet.instance();
-    expect((await request(api.app).get('/metrics')).status).toBe(404);
+  it('is off when METRICS_PORT is unset: the process listens on the API port alone', async () => {
+    const service = await spawnService(testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: fleet.prefix }));
+    try {
+      // With metrics on, the same process listens on METRICS_PORT too (the test above).
+      expect(listeningPorts(service.child.pid!)).toEqual([Number(new URL(service.url).port)]);
+      expect((await fetch(`${service.url}/metrics`)).status).toBe(404);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Runs the real entry point (src/main.ts) as a child process, for start-up and shutdown tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/dev/local-cognito';
 
@@ -38,4 +39,31 @@ export async function spawnService(env: Record<string, string | undefined>, opti
   }
   child.kill('SIGKILL');
   throw new Error(`the service did not start:\n${output}`);
+}
+
+/**
+ * The TCP ports a process listens on, in ascending order (Linux: the socket inodes among its open files, looked up in
+ * /proc/net/tcp and tcp6, state 0A = LISTEN).
+ */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode) inodes.add(inode);
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const [local, state, inode] = [fields[1], fields[3], fields[9]];
+      if (local && state === '0A' && inode && inodes.has(inode)) ports.add(parseInt(local.split(':').pop() ?? '', 16));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }

@@ -1,4 +1,5 @@
-// The DenylistStore contract, run against the Redis store on a real Redis and against the in-process store.
+// The DenylistStore contract, run against the Redis store on a real Redis (real expiry) and against the in-process
+// store on a fake clock; then the Redis store's own reads and keys.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { REDIS_CLIENT_OPTIONS } from '../src/redis/redis-client';
@@ -16,22 +17,45 @@ beforeAll(async () => {
 });
 afterAll(() => fleet.close());
 
-/** Waits past a TTL: Redis expires keys by its own clock, so the contract is tested in real time (1 s TTLs). */
-const waitSeconds = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+/** A store under test, and how to let time pass for it. */
+interface StoreUnderTest {
+  store: DenylistStore;
+  /** Lets `seconds` pass on the clock the store expires entries by. */
+  pass(seconds: number): Promise<void>;
+}
 
-const stores: [string, (now: () => number) => DenylistStore][] = [
-  ['RedisDenylistStore', () => new RedisDenylistStore(redis, { keyPrefix: fleet.prefix })],
-  ['MemoryDenylistStore', (now) => new MemoryDenylistStore(now)],
+const stores: [string, () => StoreUnderTest][] = [
+  // Redis expires keys by its own clock, so this run waits in real time (1 s TTLs).
+  [
+    'RedisDenylistStore',
+    () => ({
+      store: new RedisDenylistStore(redis, { keyPrefix: fleet.prefix }),
+      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+    }),
+  ],
+  // The memory store reads the clock it is given: this run moves a fake one and waits for nothing.
+  [
+    'MemoryDenylistStore',
+    () => {
+      let now = Date.now();
+      return {
+        store: new MemoryDenylistStore(() => now),
+        pass: async (seconds) => {
+          now += seconds * 1000;
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(stores)('%s', (_name, makeStore) => {
   it('knows nothing of a user who never logged out', async () => {
-    const store = makeStore(Date.now);
+    const { store } = makeStore();
     expect(await store.getRevocation(randomUUID(), 'session')).toEqual({ sessionRevoked: false, cutoff: null });
   });
 
   it('remembers a logged-out session, and only that one', async () => {
-    const store = makeStore(Date.now);
+    const { store } = makeStore();
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 60);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: true, cutoff: null });
@@ -40,26 +64,26 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets a logged-out session once its time to live has passed', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 1);
     await store.revokeSession(sub, 's2', 60);
-    await waitSeconds(1.1);
+    await pass(1.1);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
     expect(await store.getRevocation(sub, 's2')).toEqual({ sessionRevoked: true, cutoff: null });
   });
 
   it('shortens a logged-out session\'s time to live when it is revoked again with a shorter one', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 60);
     await store.revokeSession(sub, 's1', 1);
-    await waitSeconds(1.1);
+    await pass(1.1);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
   });
 
   it('keeps the logout-all cut-off, refusing tokens authenticated at or before it', async () => {
-    const store = makeStore(Date.now);
+    const { store } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60);
     const revocation = await store.getRevocation(sub, 'any');
@@ -70,7 +94,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('spares the one session a cut-off names, and a later cut-off replaces it', async () => {
-    const store = makeStore(Date.now);
+    const { store } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60, 'kept');
     expect(await store.getRevocation(sub, 'kept')).toEqual({ sessionRevoked: false, cutoff: null });
@@ -81,7 +105,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('still refuses a spared session once it logs out', async () => {
-    const store = makeStore(Date.now);
+    const { store } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60, 'kept');
     await store.revokeSession(sub, 'kept', 60);
@@ -89,15 +113,15 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets the cut-off once its time to live has passed', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 1);
-    await waitSeconds(1.1);
+    await pass(1.1);
     expect((await store.getRevocation(sub, 'any')).cutoff).toBeNull();
   });
 
   it('remembers, finds and forgets refresh token records by id', async () => {
-    const store = makeStore(Date.now);
+    const { store } = makeStore();
     const id = refreshTokenId(`refresh-${randomUUID()}`);
     const record = { username: 'u', sub: randomUUID(), sessionId: 's', authTime: 123 };
     await store.rememberRefreshToken(id, record, 60);
@@ -107,7 +131,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('answers a ping', async () => {
-    await expect(makeStore(Date.now).ping()).resolves.toBeUndefined();
+    await expect(makeStore().store.ping()).resolves.toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 // Configuration: one schema, defaults from the contract, one line naming the variable when a value is bad.
-import { loadConfig } from '../src/config/config';
-import { ConfigError } from '../src/errors';
+import { loadConfig } from '../../src/config/config';
+import { ConfigError } from '../../src/errors';
 
 const base = { AWS_REGION: 'eu-west-1', COGNITO_USER_POOL_ID: 'eu-west-1_AbCdEf123', COGNITO_CLIENT_ID: 'abc123def456' };
 

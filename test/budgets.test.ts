@@ -1,12 +1,10 @@
-// Abuse from one address or with a stolen token: spraying, guessing oracles, cross-site lockout, a forged Host, slow
-// clients, and client bytes that once reached a 500.
+// Budgets, each a 429 with Retry-After: per address across usernames (spraying), per username on every instance, per
+// user for a stolen token's guesses; cross-site requests refused before they spend a victim's budget; and Cognito
+// throttling a login. Every login 429 is here (the Redis Cluster's shared count: test/redis-cluster.test.ts).
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createHttpServer, SERVER_TIMEOUTS } from '../src/http/server';
-import { spawnService } from './support/service-process';
-import { login, stack, testEnv, TestFleet, users, type TestApp } from './support/stack';
+import { fakeCognito } from './support/fake-cognito';
+import { login, TestFleet, users, type TestApp } from './support/stack';
 import { createUser } from './support/users';
 
 const fleet = new TestFleet();
@@ -64,6 +62,62 @@ describe('password spraying: a budget per address across usernames (LOGIN_IP_RAT
     const address = newAddress();
     for (let i = 0; i < 2; i += 1) expect((await call(api, address)).status).not.toBe(429);
     expectTooMany(await call(api, address));
+  });
+});
+
+describe('login: a budget per username, shared by every instance (LOGIN_RATE_LIMIT)', () => {
+  // Counts are shared through Redis under the fleet's prefix, so these tests get fleets of their own.
+  const limited = new TestFleet();
+  afterAll(() => limited.close());
+  it('answers the attempt over the limit with 429 and Retry-After, on every instance, per username', async () => {
+    const env = { LOGIN_RATE_LIMIT: '3', LOGIN_RATE_WINDOW_SECONDS: '60' };
+    const a = await limited.instance({ env });
+    const b = await limited.instance({ env });
+    const attempt = (app: typeof a, username: string) =>
+      request(app.app).post('/auth/login').send({ username, password: 'wrong-password-1' });
+
+    expect((await attempt(a, users.reader.username)).status).toBe(401);
+    expect((await attempt(b, users.reader.username)).status).toBe(401);
+    expect((await attempt(a, users.reader.username)).status).toBe(401);
+    const over = await attempt(b, users.reader.username);
+    expect(over.status).toBe(429);
+    expect(over.body).toEqual({ error: 'too_many_requests', error_description: 'Too many login attempts; try again later.' });
+    const retryAfter = Number(over.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+
+    const right = await request(a.app).post('/auth/login').send(users.reader);
+    expect(right.status).toBe(429);
+    const otherUser = await request(a.app).post('/auth/login').send(users.editor);
+    expect(otherUser.status).toBe(200);
+  });
+
+  it('counts password grants at the token endpoint too', async () => {
+    const api = await limited.instance({ env: { LOGIN_RATE_LIMIT: '1' } });
+    const username = `grant-${randomUUID()}`;
+    const grant = () =>
+      request(api.app)
+        .post('/auth/token')
+        .type('form')
+        .send(new URLSearchParams({ grant_type: 'password', username, password: 'x-wrong-1' }).toString());
+    expect((await grant()).status).toBe(400);
+    const over = await grant();
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toEqual(expect.any(String));
+  });
+});
+
+describe('Cognito throttling a login', () => {
+  it('answers Cognito throttling with 429 and Retry-After', async () => {
+    // Fake: cognito-local never throttles, so InitiateAuth gets Amazon Cognito's throttling answer on the wire.
+    const fake = fakeCognito({
+      InitiateAuth: { status: 400, body: { __type: 'TooManyRequestsException', message: 'Rate exceeded' } },
+    });
+    const api = await fleet.instance({ cognitoSdk: fake.client });
+    const response = await request(api.app).post('/auth/login').send(users.reader);
+    expect(response.status).toBe(429);
+    expect(response.body.error).toBe('too_many_requests');
+    expect(response.headers['retry-after']).toBe('5');
   });
 });
 
@@ -161,101 +215,5 @@ describe('cross-site browser requests on routes that need no token', () => {
       .send(users.reader);
     expect(listed.status).toBe(200);
     expect(listed.headers['access-control-allow-origin']).toBe('https://app.example.com');
-  });
-});
-
-describe('the API\'s public URL', () => {
-  it('never reflects a forged Host when PUBLIC_URL is set, and lets the metadata be cached', async () => {
-    const api = await fleet.instance({ env: { PUBLIC_URL: 'https://api.example.com/' } });
-    const metadata = await request(api.app).get('/.well-known/oauth-protected-resource').set('Host', 'evil.example.com');
-    expect(metadata.status).toBe(200);
-    expect(metadata.body.resource).toBe('https://api.example.com');
-    expect(metadata.body.resource_documentation).toBe('https://api.example.com/docs');
-    expect(metadata.headers['cache-control']).toBe('public, max-age=3600');
-    const challenge = await request(api.app).get('/auth/me').set('Host', 'evil.example.com');
-    expect(challenge.status).toBe(401);
-    expect(challenge.headers['www-authenticate']).toBe(
-      'Bearer realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"',
-    );
-  });
-
-  it('derives it from the request when PUBLIC_URL is unset, and then forbids shared caches', async () => {
-    const api = await fleet.instance();
-    const metadata = await request(api.app).get('/.well-known/oauth-protected-resource').set('Host', 'api.internal:8080');
-    expect(metadata.body.resource).toBe('http://api.internal:8080');
-    expect(metadata.headers['cache-control']).toBe('no-store');
-  });
-
-  it('warns at start-up in production when PUBLIC_URL is unset, naming the variable', async () => {
-    const service = await spawnService({ ...testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: fleet.prefix }), NODE_ENV: 'production', LOG_LEVEL: 'info' });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const warning = service.output().split('\n').find((line) => line.includes('PUBLIC_URL'));
-      expect(JSON.parse(warning ?? '{}')).toMatchObject({ level: 40, msg: expect.stringContaining('PUBLIC_URL is not set') });
-    } finally {
-      service.child.kill('SIGKILL');
-    }
-  }, 20_000);
-});
-
-describe('client bytes that once got a 500', () => {
-  let api: TestApp;
-  beforeAll(async () => {
-    api = await fleet.instance();
-  });
-
-  it('answers a gzip body that is not gzip with 400, and an unknown encoding with 415', async () => {
-    const encoded = (encoding: string) =>
-      request(api.app).post('/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', encoding).send('{"username":"a"}');
-    const broken = await encoded('gzip');
-    expect(broken.status).toBe(400);
-    expect(broken.body).toEqual({ error: 'invalid_request', error_description: 'The request could not be read.' });
-    const unknown = await encoded('x-squeeze');
-    expect(unknown.status).toBe(415);
-    expect(unknown.body.error).toBe('invalid_request');
-  });
-
-  it('answers HTTP Basic client credentials with bad percent-encoding with 401 invalid_client', async () => {
-    const response = await request(api.app)
-      .post('/auth/token')
-      .set('Authorization', `Basic ${Buffer.from('%E0%A4%A:secret').toString('base64')}`)
-      .type('form')
-      .send('grant_type=password&username=a&password=b');
-    expect(response.status).toBe(401);
-    expect(response.body).toEqual({ error: 'invalid_client', error_description: 'The Basic client credentials are malformed.' });
-    expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
-  });
-
-  it('answers a path that is not valid percent-encoding with 400', async () => {
-    const response = await request(api.app).get('/books/%E0%A4%A');
-    expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The URL is not valid percent-encoding.' });
-  });
-});
-
-describe('slow clients', () => {
-  it('cuts off a client stalled in the middle of its body with 408, within the request timeout', async () => {
-    const api = await fleet.instance();
-    const server = createHttpServer(api.app, { requestMs: 1000, headersMs: 500, keepAliveMs: 500, checkIntervalMs: 100 });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
-      socket.write('POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
-      const started = Date.now();
-      const answer = await new Promise<string>((resolve) => {
-        let text = '';
-        socket.on('data', (chunk) => (text += String(chunk)));
-        socket.on('close', () => resolve(text));
-      });
-      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-      expect(Date.now() - started).toBeLessThan(2500);
-    } finally {
-      server.close();
-    }
-  });
-
-  it('sets the production timeouts so that a stalled client is cut off within 30 s', () => {
-    expect(SERVER_TIMEOUTS.requestMs + SERVER_TIMEOUTS.checkIntervalMs).toBeLessThanOrEqual(30_000);
-    expect(SERVER_TIMEOUTS.headersMs).toBeLessThan(SERVER_TIMEOUTS.requestMs);
   });
 });
