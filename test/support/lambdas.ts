@@ -21,9 +21,9 @@ export function lambdaEnv(prefix: string, overrides: Record<string, string | und
   });
 }
 
-/** A Redis URL nothing listens on: a port the OS just handed out and took back. */
-export async function closedRedisUrl(): Promise<string> {
-  return `redis://127.0.0.1:${await freePort()}`;
+/** A URL nothing listens on (Redis or Cognito down): a port the OS just handed out and took back. */
+export async function closedUrl(scheme: 'redis' | 'http'): Promise<string> {
+  return `${scheme}://127.0.0.1:${await freePort()}`;
 }
 
 /** One log line as pino wrote it. */
@@ -69,7 +69,8 @@ export class Runtimes {
  */
 export async function invokeColdStart(modulePath: string, env: NodeJS.ProcessEnv, event: unknown): Promise<unknown> {
   const saved = process.env;
-  process.env = env;
+  // The Lambda's environment alone, but for the suite's silencing of the SDK's notice about Node.js versions.
+  process.env = { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: saved.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED };
   try {
     let entry: { handler: ((event: unknown) => Promise<unknown>) & { close(): Promise<void> } } | undefined;
     jest.isolateModules(() => {
