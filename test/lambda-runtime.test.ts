@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, TemporarilyUnavailableError } from '../src/errors';
 import { LambdaRuntime, loadLambdaConfig, REDIS_READY_TIMEOUT_MS } from '../src/lambda/runtime';
-import { closedRedisUrl, lambdaEnv, Runtimes } from './support/lambdas';
+import { closedUrl, lambdaEnv, Runtimes } from './support/lambdas';
 import { stack, TestFleet } from './support/stack';
 
 const fleet = new TestFleet();
@@ -47,7 +47,7 @@ describe('LambdaRuntime.denylist', () => {
   });
 
   it('rejects as temporarily unavailable after the ready timeout when Redis can\'t be reached, and keeps trying', async () => {
-    const { runtime } = runtimes.make(lambdaEnv(fleet.prefix, { REDIS_URL: await closedRedisUrl() }));
+    const { runtime } = runtimes.make(lambdaEnv(fleet.prefix, { REDIS_URL: await closedUrl('redis') }));
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const started = Date.now();
       await expect(runtime.denylist()).rejects.toBeInstanceOf(TemporarilyUnavailableError);

@@ -4,7 +4,7 @@ import forgotPassword from './fixtures/cognito-triggers/post-confirmation-forgot
 import signUp from './fixtures/cognito-triggers/post-confirmation-sign-up.json';
 import { createPostConfirmationHandler, type PostConfirmationEvent } from '../src/lambda/post-confirmation';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
-import { closedRedisUrl, invokeColdStart, lambdaEnv, Runtimes } from './support/lambdas';
+import { closedUrl, invokeColdStart, lambdaEnv, Runtimes } from './support/lambdas';
 import { claimsOf, login, stack, TestFleet, type TestApp } from './support/stack';
 import { createUser, type TestUser } from './support/users';
 
@@ -65,7 +65,7 @@ describe('the Post Confirmation trigger on a password reset', () => {
 
   it('fails open when Redis can\'t be reached: the reset completes well within Cognito\'s 5 s, and the miss is logged', async () => {
     const { user, tokens, sub } = await loggedInUser();
-    const { runtime, lines } = runtimes.make(lambdaEnv(fleet.prefix, { REDIS_URL: await closedRedisUrl() }));
+    const { runtime, lines } = runtimes.make(lambdaEnv(fleet.prefix, { REDIS_URL: await closedUrl('redis') }));
     const trigger = createPostConfirmationHandler(runtime);
 
     const event = eventFor(forgotPassword, user, sub);
