@@ -12,6 +12,17 @@ export interface Revocation {
   cutoff: number | null;
 }
 
+/** How `raiseCutoff` treats a cut-off of the same second that spares a session. */
+export interface RaiseCutoffOptions {
+  /**
+   * Keep such a cut-off (and the session it spares) instead of replacing it with one that spares nothing. True for a
+   * password change recorded by CloudTrail: the service's own change-password writes its cut-off, sparing the caller,
+   * in the same second as the call CloudTrail records. Default false: ordering within a second is unknown, so an
+   * admin action of that second ends the spared session too.
+   */
+  keepSparedAtSameSecond?: boolean;
+}
+
 /** What the service remembers about a refresh token it handed out. */
 export interface RefreshTokenRecord {
   /** Cognito's internal username (`username` claim): the one SECRET_HASH is computed with on refresh. */
@@ -36,6 +47,12 @@ export interface DenylistStore {
    * earlier one. `spareSessionId` names a session the cut-off does not apply to.
    */
   revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void>;
+  /**
+   * Raises the cut-off of `sub` to `cutoff` (epoch seconds, inclusive), remembered for `ttlSeconds`, and never lowers
+   * it, in one atomic step: for writers that may arrive late (a CloudTrail event minutes after the call) and must not
+   * undo a later logout-all. See `supersedes` for when the cut-off already there stays. Resolves true when it wrote.
+   */
+  raiseCutoff(sub: string, cutoff: number, ttlSeconds: number, options?: RaiseCutoffOptions): Promise<boolean>;
   /** Reads, in one round trip, whether the session logged out and the user's cut-off. */
   getRevocation(sub: string, sessionId: string): Promise<Revocation>;
   /** Remembers a refresh token by its id (see `refreshTokenId`), for `ttlSeconds`. */
@@ -56,4 +73,12 @@ export function refreshTokenId(refreshToken: string): string {
 /** True when a token authenticated at `authTime` is refused by what the store returned. */
 export function isRevoked(revocation: Revocation, authTime: number): boolean {
   return revocation.sessionRevoked || (revocation.cutoff !== null && authTime <= revocation.cutoff);
+}
+
+/**
+ * True when a cut-off already stored (`existing`, sparing a session when `spares`) stays instead of `cutoff`: it is
+ * later, or it is the same second and spares nothing (the same cut-off), or spares a session the caller keeps.
+ */
+export function supersedes(existing: number, spares: boolean, cutoff: number, options: RaiseCutoffOptions = {}): boolean {
+  return existing > cutoff || (existing === cutoff && (!spares || options.keepSparedAtSameSecond === true));
 }

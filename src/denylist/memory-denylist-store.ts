@@ -1,5 +1,5 @@
 // In-process DenylistStore: for a single instance and tests; refused in production by the configuration.
-import type { RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
+import { supersedes, type RaiseCutoffOptions, type RefreshTokenRecord, type Revocation, type DenylistStore } from './denylist-store';
 
 interface UserEntry {
   /** Logged-out session id → expiry (epoch ms). */
@@ -25,6 +25,15 @@ export class MemoryDenylistStore implements DenylistStore {
   async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void> {
     this.entry(sub).cutoff = { value: cutoff, expiresAt: this.now() + ttlSeconds * 1000, spareSessionId };
     this.sweep();
+  }
+
+  async raiseCutoff(sub: string, cutoff: number, ttlSeconds: number, options?: RaiseCutoffOptions): Promise<boolean> {
+    const now = this.now();
+    const found = this.users.get(sub)?.cutoff;
+    if (found && found.expiresAt > now && supersedes(found.value, found.spareSessionId !== undefined, cutoff, options)) return false;
+    this.entry(sub).cutoff = { value: cutoff, expiresAt: now + ttlSeconds * 1000 };
+    this.sweep();
+    return true;
   }
 
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {

@@ -3,7 +3,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { TemporarilyUnavailableError } from '../errors';
 import { noMetrics, secondsSince, type Metrics } from '../metrics/metrics';
 import { DenylistKeys, shortDigest } from '../redis/keys';
-import type { RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
+import type { RaiseCutoffOptions, RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
 
 type RedisClient = Redis | Cluster;
 
@@ -59,6 +59,14 @@ export class RedisDenylistStore implements DenylistStore {
   async revokeAllUpTo(sub: string, cutoff: number, ttlSeconds: number, spareSessionId?: string): Promise<void> {
     const value = spareSessionId === undefined ? String(cutoff) : `${cutoff} ${shortDigest(spareSessionId)}`;
     await this.call('set', () => this.redis.set(this.keys.user(sub), value, 'EX', ttlSeconds));
+  }
+
+  async raiseCutoff(sub: string, cutoff: number, ttlSeconds: number, options: RaiseCutoffOptions = {}): Promise<boolean> {
+    const keep = options.keepSparedAtSameSecond ? '1' : '0';
+    // `eval` exists on both clients with the same signature; the union of their overloads is not callable as one.
+    const redis = this.redis as Redis;
+    const written = await this.call('eval', () => redis.eval(RAISE_CUTOFF, 1, this.keys.user(sub), cutoff, ttlSeconds, keep));
+    return written === 1;
   }
 
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
@@ -126,6 +134,23 @@ export class RedisDenylistStore implements DenylistStore {
     }
   }
 }
+
+/**
+ * raiseCutoff in one step on the server, so a logout-all written between a read and a write is never undone. The
+ * rule is `supersedes` (denylist-store.ts): the stored cut-off stays when it is later, or the same second and spares
+ * nothing, or spares a session and ARGV[3] is '1'. KEYS[1]: the user's key; ARGV: cut-off, TTL in seconds, keep flag.
+ */
+const RAISE_CUTOFF = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local space = string.find(current, ' ', 1, true)
+  local existing = tonumber(space and string.sub(current, 1, space - 1) or current)
+  local cutoff = tonumber(ARGV[1])
+  if existing and (existing > cutoff or (existing == cutoff and (not space or ARGV[3] == '1'))) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+`;
 
 const unavailable = (cause: unknown) =>
   new TemporarilyUnavailableError('The session store (Redis) is not answering.', { retryAfterSeconds: 2, cause });
