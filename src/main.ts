@@ -12,6 +12,7 @@ import { BookStore } from './books/book-store';
 import { CognitoClient } from './cognito/cognito-client';
 import { SdkCognitoAccounts } from './cognito/sdk-accounts';
 import { SdkCognitoSignIn } from './cognito/sdk-sign-in';
+import { SdkUserLookup } from './cognito/sdk-user-lookup';
 import { loadConfig, type Config } from './config/config';
 import type { DenylistStore } from './denylist/denylist-store';
 import { MemoryDenylistStore } from './denylist/memory-denylist-store';
@@ -25,7 +26,7 @@ import { metricsListener, PrometheusMetrics } from './metrics/prometheus';
 import { createRedisClient } from './redis/redis-client';
 import { redisBudgetStore } from './redis/budget-store';
 import { AccountService } from './signin/account-service';
-import type { CognitoAccounts, CognitoSignIn } from './signin/model';
+import type { CognitoAccounts, CognitoSignIn, UserDirectory } from './signin/model';
 import { SignInService } from './signin/sign-in-service';
 import { Readiness } from './start-up';
 
@@ -44,6 +45,8 @@ export interface Parts {
   cognitoSignIn?: CognitoSignIn;
   /** Cognito's account calls; default: on the SDK. */
   cognitoAccounts?: CognitoAccounts;
+  /** Finds users by username (AdminGetUser); default: on the SDK. */
+  users?: UserDirectory;
   /** Access token verification; default: aws-jwt-verify behind the verified-token cache. */
   verifier?: AccessTokenVerifier;
   /** The denylist; default: on Redis when there is one, else in this process. */
@@ -97,7 +100,7 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     logger,
     authenticator: new Authenticator(verifier, denylist, config.groupScopes),
     signIn,
-    accounts: new AccountService(parts.cognitoAccounts ?? new SdkCognitoAccounts(cognito), signIn, logger),
+    accounts: new AccountService(parts.cognitoAccounts ?? new SdkCognitoAccounts(cognito), signIn, logger, parts.users ?? new SdkUserLookup(cognito)),
     books: new BookStore(),
     readiness,
     budgetStore: redis ? (name) => redisBudgetStore(redis, config.keyPrefix, name) : undefined,

@@ -105,6 +105,8 @@ describe('Cognito refusals cognito-local never gives', () => {
       ['ConfirmSignUp', hash],
       ['ForgotPassword', hash],
       ['ConfirmForgotPassword', hash],
+      // Then the reset's user is looked up to end its sessions: an IAM-authorized call, with no SECRET_HASH.
+      ['AdminGetUser', undefined],
     ]);
   });
 });

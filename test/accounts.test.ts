@@ -137,6 +137,35 @@ describe('POST /auth/forgot-password and /auth/reset-password', () => {
     await login(api.app, { username: account.username, password: newPassword });
   });
 
+  it('ends every earlier session of the user on every instance: tokens refused, refresh tokens mint nothing', async () => {
+    const account = await confirmedAccount();
+    const before = await login(api.app, account);
+    const other = await fleet.instance();
+    expect((await me(before.access_token)).status).toBe(200);
+
+    await request(api.app).post('/auth/forgot-password').send({ username: account.username }).expect(202);
+    const newPassword = `New-${randomUUID()}`;
+    const reset = await request(api.app)
+      .post('/auth/reset-password')
+      .send({ username: account.username, code: codeFor(account.username), new_password: newPassword });
+    expect(reset.status).toBe(204);
+    expect(reset.text).toBe('');
+
+    for (const instance of [api, other]) {
+      expectLoggedOut(await request(instance.app).get('/auth/me').set('Authorization', bearer(before.access_token)));
+    }
+    expectRefreshRefused(await request(other.app).post('/auth/refresh').send({ refresh_token: before.refresh_token }), 'logged-out session');
+    const token = await request(other.app)
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: before.refresh_token });
+    expect(token.status).toBe(400);
+    expect(token.body.error).toBe('invalid_grant');
+    // A login with the new password, right after the reset answers, works.
+    const after = await login(api.app, { username: account.username, password: newPassword });
+    expect((await me(after.access_token)).status).toBe(200);
+  });
+
   it('answers 202 with the same body for an unknown user', async () => {
     const response = await request(api.app).post('/auth/forgot-password').send({ username: `nobody-${randomUUID()}` });
     expect(response.status).toBe(202);

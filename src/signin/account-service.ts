@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Principal } from '../bearer/principal';
 import { NoCodeSentError, RetryLaterError, TemporarilyUnavailableError } from '../errors';
-import type { CodeDelivery, CognitoAccounts, LoginResult, MfaSubject, SignUpInput, SignUpResult } from './model';
+import type { CodeDelivery, CognitoAccounts, LoginResult, MfaSubject, SignUpInput, SignUpResult, UserDirectory } from './model';
 import type { SignInService } from './sign-in-service';
 
 /** A new authenticator-app secret, and what a challenge login verifies it with. */
@@ -21,6 +21,7 @@ export class AccountService {
     private readonly cognito: CognitoAccounts,
     private readonly signIn: SignInService,
     private readonly logger: Logger,
+    private readonly users: UserDirectory,
   ) {}
 
   /** Creates an unconfirmed account (unless the pool confirms it at once); Cognito sends the code. */
@@ -45,9 +46,24 @@ export class AccountService {
     this.logger.debug({ sent }, 'forgot-password');
   }
 
-  /** Sets a new password with the reset code. */
-  resetPassword(username: string, code: string, newPassword: string): Promise<void> {
-    return this.cognito.confirmForgotPassword(username, code, newPassword);
+  /**
+   * Sets a new password with the reset code, then ends every session of the user: a reset is what a person does who
+   * fears the account was taken, so the tokens and refresh tokens of before are refused from then on. Cognito goes
+   * first, so a wrong code ends nothing (nor can anyone end a user's sessions by naming them); if the store then
+   * fails, the caller is told what to do.
+   */
+  async resetPassword(username: string, code: string, newPassword: string): Promise<void> {
+    await this.cognito.confirmForgotPassword(username, code, newPassword);
+    try {
+      const sub = await this.users.subOf(username);
+      if (sub) await this.signIn.endAllSessions(sub);
+    } catch (err) {
+      if (!(err instanceof RetryLaterError)) throw err;
+      throw new TemporarilyUnavailableError(
+        'The password was reset, but the earlier sessions could not be ended now; sign in and call POST /auth/logout-all to end them.',
+        { retryAfterSeconds: err.retryAfterSeconds, cause: err },
+      );
+    }
   }
 
   /**

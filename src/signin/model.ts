@@ -108,6 +108,12 @@ export interface CognitoSignIn {
   accessTokenRevoked(accessToken: string): Promise<boolean>;
 }
 
+/** Finds a user of the pool by username (AdminGetUser, an IAM-authorized call). */
+export interface UserDirectory {
+  /** The `sub` of the user `username` names; null when the pool has no such user. */
+  subOf(username: string): Promise<string | null>;
+}
+
 /** Cognito's account calls; same error rules as CognitoSignIn. */
 export interface CognitoAccounts {
   /** SignUp. Throws UserExistsError for a taken username, InvalidRequestError for a password-policy violation. */

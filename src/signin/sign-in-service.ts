@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { authTimeOf, sessionIdOf, type Principal, type SessionClaims } from '../bearer/principal';
 import { CLOCK_SKEW_SECONDS } from '../bearer/token-verifier';
 import { isRevoked, refreshTokenId, type DenylistStore, type RefreshTokenRecord } from '../denylist/denylist-store';
+import { endUserSessions } from '../denylist/end-sessions';
 import { InvalidGrantError, RetryLaterError, TemporarilyUnavailableError, UnsupportedByCognitoError } from '../errors';
 import type { ChallengeAnswer, CognitoSignIn, LoginResult, TokenSet } from './model';
 
@@ -150,6 +151,15 @@ export class SignInService {
       }
     }
     await this.waitPast(cutoff);
+  }
+
+  /**
+   * Ends every session of the user `sub` at once, on every instance (a password reset, an admin's action): every
+   * token authenticated up to now is refused, and a refresh of those sessions mints nothing that works. Resolves
+   * once the cut-off second is over, so a login right after works.
+   */
+  async endAllSessions(sub: string): Promise<void> {
+    await endUserSessions(this.denylist, sub, { ttlSeconds: this.ttl, now: this.now, sleep: this.sleep });
   }
 
   /** Refuses every token of the user authenticated up to now except those of the presented token's session. */
