@@ -1,17 +1,28 @@
-// The DenylistStore contract, run against the Redis store on a real Redis and against the in-process store.
+// The DenylistStore contract, run against the Redis store on a real Redis (over RESP2 and RESP3) and against the
+// in-process store.
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { REDIS_CLIENT_OPTIONS } from '../src/denylist/redis-client';
+import { REDIS_CLIENT_OPTIONS, type RedisProtocol } from '../src/denylist/redis-client';
 import { TemporarilyUnavailableError } from '../src/errors';
 import { MemoryDenylistStore } from '../src/denylist/memory-denylist-store';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
 import { isRevoked, refreshTokenId, shortDigest, type DenylistStore } from '../src/denylist/denylist-store';
+import { protocolOf, startRedisServer, type TestRedis } from './support/redis-server';
 import { stack, TestFleet } from './support/stack';
 
+/** The RESP versions ioredis speaks: the service chose one (redis-client.ts), and the store must work on either. */
+const PROTOCOLS: RedisProtocol[] = [2, 3];
+
 const fleet = new TestFleet();
+/** A client as the service makes it. */
 let redis: Redis;
+/** A client per RESP version. */
+const clients = new Map<RedisProtocol, Redis>();
+const clientFor = (protocol: RedisProtocol) => clients.get(protocol)!;
 beforeAll(async () => {
   redis = await fleet.client();
+  for (const protocol of PROTOCOLS) clients.set(protocol, await fleet.client(stack.redisUrl, protocol));
 });
 afterAll(() => fleet.close());
 
@@ -19,7 +30,10 @@ afterAll(() => fleet.close());
 const waitSeconds = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
 const stores: [string, (now: () => number) => DenylistStore][] = [
-  ['RedisDenylistStore', () => new RedisDenylistStore(redis, { keyPrefix: fleet.prefix })],
+  ...PROTOCOLS.map((protocol): [string, () => DenylistStore] => [
+    `RedisDenylistStore over RESP${protocol}`,
+    () => new RedisDenylistStore(clientFor(protocol), { keyPrefix: fleet.prefix }),
+  ]),
   ['MemoryDenylistStore', (now) => new MemoryDenylistStore(now)],
 ];
 
@@ -110,11 +124,27 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 });
 
-describe('RedisDenylistStore reads', () => {
-  const mgetCalls = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+describe.each(PROTOCOLS)('RedisDenylistStore reads over RESP%i', (protocol) => {
+  // A server of its own: MGETs are counted server-wide, and the suite's Redis may serve other runs meanwhile.
+  let server: TestRedis & { process: ChildProcess };
+  let client: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = await fleet.client(server.url, protocol);
+  });
+  afterAll(() => {
+    client.disconnect();
+    server.process.kill('SIGKILL');
+  });
+
+  const mgetCalls = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+
+  it(`reads on a connection that speaks RESP${protocol}`, async () => {
+    expect(await protocolOf(client)).toBe(protocol);
+  });
 
   it('answers the reads of one turn of the event loop from one MGET, each with what its own keys hold', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(client, { keyPrefix: fleet.prefix });
     const users = Array.from({ length: 40 }, (_, i) => ({ sub: randomUUID(), session: `s${i}`, revoked: i % 3 === 0, cutoff: i % 5 === 0 ? 1000 + i : null }));
     for (const user of users) {
       if (user.revoked) await store.revokeSession(user.sub, user.session, 60);
@@ -127,11 +157,19 @@ describe('RedisDenylistStore reads', () => {
   });
 
   it('fails every read of the turn with a 503 error when Redis does not answer', async () => {
-    const client = new Redis(stack.redisUrl, { ...REDIS_CLIENT_OPTIONS, lazyConnect: true });
-    const store = new RedisDenylistStore(client, { keyPrefix: fleet.prefix });
+    const unready = new Redis(server.url, { ...REDIS_CLIENT_OPTIONS, protocol, lazyConnect: true });
+    // The reads start its connection and fail at once; the handshake it began then fails too, on disconnect.
+    unready.on('error', () => undefined);
+    const store = new RedisDenylistStore(unready, { keyPrefix: fleet.prefix });
     const reads = [randomUUID(), randomUUID()].map((sub) => store.getRevocation(sub, 's'));
     for (const read of reads) await expect(read).rejects.toThrow(TemporarilyUnavailableError);
-    client.disconnect();
+    unready.disconnect();
+  });
+});
+
+describe("the service's Redis client", () => {
+  it('speaks RESP2, as redis-client.ts chose', async () => {
+    expect(await protocolOf(redis)).toBe(2);
   });
 });
 
