@@ -3,8 +3,9 @@
 #   docker build -t cognito-jwt-api .
 #   docker run --env-file .env -p 3000:3000 cognito-jwt-api
 
+# Every stage on one Node line in support (the one CI also runs the suite on; package.json's engines admit it).
 # Compiles src/ to dist/ with the full dependency set (TypeScript is a dev dependency).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,14 +14,13 @@ COPY src ./src
 RUN npm run build
 
 # Production dependencies only, installed apart so no dev dependency reaches the final image.
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production \
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

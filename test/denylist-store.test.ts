@@ -1,61 +1,51 @@
-// The DenylistStore contract, run against the Redis store on a real Redis (real expiry) and against the in-process
-// store on a fake clock; then the Redis store's own reads and keys.
+// The DenylistStore contract, run against the Redis store on a real Redis (over RESP2 and RESP3) and against the
+// in-process store.
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { REDIS_CLIENT_OPTIONS } from '../src/redis/redis-client';
+import { REDIS_CLIENT_OPTIONS, type RedisProtocol } from '../src/redis/redis-client';
 import { TemporarilyUnavailableError } from '../src/errors';
 import { MemoryDenylistStore } from '../src/denylist/memory-denylist-store';
 import { RedisDenylistStore } from '../src/denylist/redis-denylist-store';
 import { isRevoked, refreshTokenId, type DenylistStore } from '../src/denylist/denylist-store';
 import { shortDigest } from '../src/redis/keys';
+import { protocolOf, startRedisServer, type TestRedis } from './support/redis-server';
 import { stack, TestFleet } from './support/stack';
 
+/** The RESP versions ioredis speaks: the service chose one (redis-client.ts), and the store must work on either. */
+const PROTOCOLS: RedisProtocol[] = [2, 3];
+
 const fleet = new TestFleet();
+/** A client as the service makes it. */
 let redis: Redis;
+/** A client per RESP version. */
+const clients = new Map<RedisProtocol, Redis>();
+const clientFor = (protocol: RedisProtocol) => clients.get(protocol)!;
 beforeAll(async () => {
   redis = await fleet.client();
+  for (const protocol of PROTOCOLS) clients.set(protocol, await fleet.client(stack.redisUrl, protocol));
 });
 afterAll(() => fleet.close());
 
-/** A store under test, and how to let time pass for it. */
-interface StoreUnderTest {
-  store: DenylistStore;
-  /** Lets `seconds` pass on the clock the store expires entries by. */
-  pass(seconds: number): Promise<void>;
-}
+/** Waits past a TTL: Redis expires keys by its own clock, so the contract is tested in real time (1 s TTLs). */
+const waitSeconds = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
-const stores: [string, () => StoreUnderTest][] = [
-  // Redis expires keys by its own clock, so this run waits in real time (1 s TTLs).
-  [
-    'RedisDenylistStore',
-    () => ({
-      store: new RedisDenylistStore(redis, { keyPrefix: fleet.prefix }),
-      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
-    }),
-  ],
-  // The memory store reads the clock it is given: this run moves a fake one and waits for nothing.
-  [
-    'MemoryDenylistStore',
-    () => {
-      let now = Date.now();
-      return {
-        store: new MemoryDenylistStore(() => now),
-        pass: async (seconds) => {
-          now += seconds * 1000;
-        },
-      };
-    },
-  ],
+const stores: [string, (now: () => number) => DenylistStore][] = [
+  ...PROTOCOLS.map((protocol): [string, () => DenylistStore] => [
+    `RedisDenylistStore over RESP${protocol}`,
+    () => new RedisDenylistStore(clientFor(protocol), { keyPrefix: fleet.prefix }),
+  ]),
+  ['MemoryDenylistStore', (now) => new MemoryDenylistStore(now)],
 ];
 
 describe.each(stores)('%s', (_name, makeStore) => {
   it('knows nothing of a user who never logged out', async () => {
-    const { store } = makeStore();
+    const store = makeStore(Date.now);
     expect(await store.getRevocation(randomUUID(), 'session')).toEqual({ sessionRevoked: false, cutoff: null });
   });
 
   it('remembers a logged-out session, and only that one', async () => {
-    const { store } = makeStore();
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 60);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: true, cutoff: null });
@@ -64,26 +54,26 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets a logged-out session once its time to live has passed', async () => {
-    const { store, pass } = makeStore();
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 1);
     await store.revokeSession(sub, 's2', 60);
-    await pass(1.1);
+    await waitSeconds(1.1);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
     expect(await store.getRevocation(sub, 's2')).toEqual({ sessionRevoked: true, cutoff: null });
   });
 
   it('shortens a logged-out session\'s time to live when it is revoked again with a shorter one', async () => {
-    const { store, pass } = makeStore();
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 60);
     await store.revokeSession(sub, 's1', 1);
-    await pass(1.1);
+    await waitSeconds(1.1);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
   });
 
   it('keeps the logout-all cut-off, refusing tokens authenticated at or before it', async () => {
-    const { store } = makeStore();
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60);
     const revocation = await store.getRevocation(sub, 'any');
@@ -94,7 +84,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('spares the one session a cut-off names, and a later cut-off replaces it', async () => {
-    const { store } = makeStore();
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60, 'kept');
     expect(await store.getRevocation(sub, 'kept')).toEqual({ sessionRevoked: false, cutoff: null });
@@ -105,7 +95,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('still refuses a spared session once it logs out', async () => {
-    const { store } = makeStore();
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60, 'kept');
     await store.revokeSession(sub, 'kept', 60);
@@ -113,15 +103,15 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets the cut-off once its time to live has passed', async () => {
-    const { store, pass } = makeStore();
+    const store = makeStore(Date.now);
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 1);
-    await pass(1.1);
+    await waitSeconds(1.1);
     expect((await store.getRevocation(sub, 'any')).cutoff).toBeNull();
   });
 
   it('remembers, finds and forgets refresh token records by id', async () => {
-    const { store } = makeStore();
+    const store = makeStore(Date.now);
     const id = refreshTokenId(`refresh-${randomUUID()}`);
     const record = { username: 'u', sub: randomUUID(), sessionId: 's', authTime: 123 };
     await store.rememberRefreshToken(id, record, 60);
@@ -131,15 +121,31 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('answers a ping', async () => {
-    await expect(makeStore().store.ping()).resolves.toBeUndefined();
+    await expect(makeStore(Date.now).ping()).resolves.toBeUndefined();
   });
 });
 
-describe('RedisDenylistStore reads', () => {
-  const mgetCalls = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+describe.each(PROTOCOLS)('RedisDenylistStore reads over RESP%i', (protocol) => {
+  // A server of its own: MGETs are counted server-wide, and the suite's Redis may serve other runs meanwhile.
+  let server: TestRedis & { process: ChildProcess };
+  let client: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = await fleet.client(server.url, protocol);
+  });
+  afterAll(() => {
+    client.disconnect();
+    server.process.kill('SIGKILL');
+  });
+
+  const mgetCalls = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+
+  it(`reads on a connection that speaks RESP${protocol}`, async () => {
+    expect(await protocolOf(client)).toBe(protocol);
+  });
 
   it('answers the reads of one turn of the event loop from one MGET, each with what its own keys hold', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(client, { keyPrefix: fleet.prefix });
     const users = Array.from({ length: 40 }, (_, i) => ({ sub: randomUUID(), session: `s${i}`, revoked: i % 3 === 0, cutoff: i % 5 === 0 ? 1000 + i : null }));
     for (const user of users) {
       if (user.revoked) await store.revokeSession(user.sub, user.session, 60);
@@ -152,11 +158,19 @@ describe('RedisDenylistStore reads', () => {
   });
 
   it('fails every read of the turn with a 503 error when Redis does not answer', async () => {
-    const client = new Redis(stack.redisUrl, { ...REDIS_CLIENT_OPTIONS, lazyConnect: true });
-    const store = new RedisDenylistStore(client, { keyPrefix: fleet.prefix });
+    const unready = new Redis(server.url, { ...REDIS_CLIENT_OPTIONS, protocol, lazyConnect: true });
+    // The reads start its connection and fail at once; the handshake it began then fails too, on disconnect.
+    unready.on('error', () => undefined);
+    const store = new RedisDenylistStore(unready, { keyPrefix: fleet.prefix });
     const reads = [randomUUID(), randomUUID()].map((sub) => store.getRevocation(sub, 's'));
     for (const read of reads) await expect(read).rejects.toThrow(TemporarilyUnavailableError);
-    client.disconnect();
+    unready.disconnect();
+  });
+});
+
+describe("the service's Redis client", () => {
+  it('speaks RESP2, as redis-client.ts chose', async () => {
+    expect(await protocolOf(redis)).toBe(2);
   });
 });
 

@@ -14,7 +14,13 @@ import type { RedisConfig } from '../config/config';
  *   within seconds of its return;
  * - no auto-pipelining on a single server: the denylist store already sends the reads of one event-loop turn as one
  *   MGET, and ioredis would wrap each such MGET in a pipeline of its own, which costs CPU and batches nothing more
- *   (bench/results). A Cluster keeps it: there the store reads per request, and auto-pipelining batches them per node.
+ *   (bench/results). A Cluster keeps it: there the store reads per request, and auto-pipelining batches them per node;
+ * - `protocol: 2`: RESP2, the wire protocol of ioredis 5, although ioredis 6 defaults to RESP3. RESP3 gives this
+ *   service nothing: every reply it reads has the same shape under both (ioredis' default "legacy" reply mapping;
+ *   the suite runs both stores both ways), and it uses no push message or client-side caching. What RESP3 would add
+ *   is a HELLO before every connection is ready, which ioredis gives up on for RESP2 only when the server says it
+ *   has no HELLO or no RESP3: a proxy or Redis-compatible service that answers HELLO any other way would fail every
+ *   connection, and with it every request. Revisit when a feature needs RESP3 (client-side caching does).
  */
 export const REDIS_CLIENT_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
@@ -22,11 +28,23 @@ export const REDIS_CLIENT_OPTIONS: RedisOptions = {
   commandTimeout: 500,
   connectTimeout: 1000,
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+  protocol: 2,
 };
 
+/** The RESP versions ioredis speaks. */
+export type RedisProtocol = NonNullable<RedisOptions['protocol']>;
+
+/** What a caller may choose over REDIS_CLIENT_OPTIONS. */
+export interface RedisClientChoices {
+  /** The RESP version to speak; default REDIS_CLIENT_OPTIONS' (2). The suite runs the stores under each. */
+  protocol?: RedisProtocol;
+}
+
 /** Creates the client for a Redis URL or a list of cluster nodes, with password and TLS when configured. */
-export function createRedisClient(config: RedisConfig): Redis | Cluster {
-  const auth: RedisOptions = {
+export function createRedisClient(config: RedisConfig, choices: RedisClientChoices = {}): Redis | Cluster {
+  const options: RedisOptions = {
+    ...REDIS_CLIENT_OPTIONS,
+    ...(choices.protocol ? { protocol: choices.protocol } : {}),
     ...(config.password ? { password: config.password } : {}),
     ...(config.tls ? { tls: {} } : {}),
   };
@@ -34,11 +52,11 @@ export function createRedisClient(config: RedisConfig): Redis | Cluster {
     return new Cluster(config.clusterNodes, {
       enableAutoPipelining: true,
       enableOfflineQueue: false,
-      redisOptions: { ...REDIS_CLIENT_OPTIONS, ...auth },
+      redisOptions: options,
       clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
       // Managed clusters (ElastiCache, MemoryDB) announce node names that TLS must verify as given.
       ...(config.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
     });
   }
-  return new Redis(config.url ?? 'redis://127.0.0.1:6379', { ...REDIS_CLIENT_OPTIONS, ...auth });
+  return new Redis(config.url ?? 'redis://127.0.0.1:6379', options);
 }

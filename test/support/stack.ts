@@ -7,7 +7,7 @@ import request from 'supertest';
 import type { AccessTokenVerifier } from '../../src/bearer/token-verifier';
 import { loadConfig, type Config, type RedisConfig } from '../../src/config/config';
 import type { DenylistStore } from '../../src/denylist/denylist-store';
-import { createRedisClient } from '../../src/redis/redis-client';
+import { createRedisClient, type RedisProtocol } from '../../src/redis/redis-client';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
 import { createLogger } from '../../src/logger';
 import { assemble, type Parts } from '../../src/main';
@@ -60,6 +60,8 @@ export interface TestApp {
 export interface TestAppOptions extends Omit<Parts, 'redis' | 'openapi'> {
   env?: Record<string, string | undefined>;
   redisUrl?: string;
+  /** The RESP version its Redis client speaks; default the service's own. */
+  protocol?: RedisProtocol;
   logger?: Logger;
 }
 
@@ -75,20 +77,20 @@ export class TestFleet {
    */
   async instance(options: TestAppOptions = {}): Promise<TestApp> {
     const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
-    const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false });
-    const { env: _env, redisUrl: _url, logger = createLogger('silent'), ...parts } = options;
+    const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false }, options.protocol);
+    const { env: _env, redisUrl: _url, protocol: _protocol, logger = createLogger('silent'), ...parts } = options;
     const { app, denylist, verifier, readiness } = assemble(config, logger, { ...parts, redis });
     return { app, config, redis, denylist, verifier, readiness };
   }
 
-  /** A client for one Redis server, closed with the fleet. */
-  async client(url = stack.redisUrl): Promise<Redis> {
-    return (await this.connect({ url, tls: false })) as Redis;
+  /** A client for one Redis server, closed with the fleet; it speaks `protocol` (default: the service's). */
+  async client(url = stack.redisUrl, protocol?: RedisProtocol): Promise<Redis> {
+    return (await this.connect({ url, tls: false }, protocol)) as Redis;
   }
 
   /** A client from the service's factory; waits up to 2 s for it to be ready (a dead server never is). */
-  async connect(config: RedisConfig): Promise<Redis | Cluster> {
-    const redis = createRedisClient(config);
+  async connect(config: RedisConfig, protocol?: RedisProtocol): Promise<Redis | Cluster> {
+    const redis = createRedisClient(config, { protocol });
     redis.on('error', () => undefined);
     this.clients.push(redis);
     await new Promise((resolve) => {

@@ -67,6 +67,14 @@ describe('Dockerfile', () => {
     .filter((line) => line.trim() && !line.trim().startsWith('#'));
   const finalStage = instructions.slice(instructions.map((l) => l.startsWith('FROM ')).lastIndexOf(true));
 
+  it("builds every stage on one Node line that package.json's engines admit, the one compose runs cognito-local on", () => {
+    const minimum = Number(/^>=\s*(\d+)/.exec((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node)?.[1]);
+    const images = instructions.filter((l) => l.startsWith('FROM ')).map((l) => l.split(' ')[1]);
+    expect(new Set(images).size).toBe(1);
+    expect(Number(/^node:(\d+)-/.exec(images[0] ?? '')?.[1])).toBeGreaterThanOrEqual(minimum);
+    expect(compose.services.cognito?.image).toBe(images[0]);
+  });
+
   it('passes the dockerfile-utils linter with no problem at all', () => {
     expect(lintDockerfile(dockerfile).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
   });
