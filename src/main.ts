@@ -11,6 +11,7 @@ import { CachedTokenVerifier } from './bearer/verified-token-cache';
 import { BookStore } from './books/book-store';
 import { CognitoClient } from './cognito/cognito-client';
 import { SdkCognitoAccounts } from './cognito/sdk-accounts';
+import { SdkCognitoAdmin } from './cognito/sdk-admin';
 import { SdkCognitoSignIn } from './cognito/sdk-sign-in';
 import { SdkUserLookup } from './cognito/sdk-user-lookup';
 import { loadConfig, type Config } from './config/config';
@@ -26,7 +27,8 @@ import { metricsListener, PrometheusMetrics } from './metrics/prometheus';
 import { createRedisClient } from './redis/redis-client';
 import { redisBudgetStore } from './redis/budget-store';
 import { AccountService } from './signin/account-service';
-import type { CognitoAccounts, CognitoSignIn, UserDirectory } from './signin/model';
+import { AdminService } from './signin/admin-service';
+import type { CognitoAccounts, CognitoAdmin, CognitoSignIn, UserDirectory } from './signin/model';
 import { SignInService } from './signin/sign-in-service';
 import { Readiness } from './start-up';
 
@@ -47,6 +49,8 @@ export interface Parts {
   cognitoAccounts?: CognitoAccounts;
   /** Finds users by username (AdminGetUser); default: on the SDK. */
   users?: UserDirectory;
+  /** Cognito's admin calls; default: on the SDK. */
+  cognitoAdmin?: CognitoAdmin;
   /** Access token verification; default: aws-jwt-verify behind the verified-token cache. */
   verifier?: AccessTokenVerifier;
   /** The denylist; default: on Redis when there is one, else in this process. */
@@ -95,12 +99,14 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
   const signIn = new SignInService(parts.cognitoSignIn ?? new SdkCognitoSignIn(cognito), denylist, logger, {
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
+  const users = parts.users ?? new SdkUserLookup(cognito);
   const app = createApp({
     config,
     logger,
     authenticator: new Authenticator(verifier, denylist, config.groupScopes),
     signIn,
-    accounts: new AccountService(parts.cognitoAccounts ?? new SdkCognitoAccounts(cognito), signIn, logger, parts.users ?? new SdkUserLookup(cognito)),
+    accounts: new AccountService(parts.cognitoAccounts ?? new SdkCognitoAccounts(cognito), signIn, logger, users),
+    admin: new AdminService(parts.cognitoAdmin ?? new SdkCognitoAdmin(cognito), users, signIn, logger),
     books: new BookStore(),
     readiness,
     budgetStore: redis ? (name) => redisBudgetStore(redis, config.keyPrefix, name) : undefined,

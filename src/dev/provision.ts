@@ -48,6 +48,7 @@ export const DEMO_USERS: DemoUser[] = [
   { username: 'reader', password: 'Reader-pass-1', groups: ['readers'], mustChangePassword: false },
   { username: 'editor', password: 'Editor-pass-1', groups: ['editors'], mustChangePassword: false },
   { username: 'newbie', password: 'Temp-pass-1', groups: ['readers'], mustChangePassword: true },
+  { username: 'admin', password: 'Admin-pass-1', groups: ['admins'], mustChangePassword: false },
 ];
 
 /** A client for cognito-local's admin API; it checks no credentials, the SDK still wants some. */

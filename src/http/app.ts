@@ -8,6 +8,7 @@ import type { BookStore } from '../books/book-store';
 import type { Config } from '../config/config';
 import type { Metrics } from '../metrics/metrics';
 import type { AccountService } from '../signin/account-service';
+import type { AdminService } from '../signin/admin-service';
 import type { SignInService } from '../signin/sign-in-service';
 import type { Readiness } from '../start-up';
 import { createBudgets } from './budgets';
@@ -30,6 +31,8 @@ export interface AppDeps {
   signIn: SignInService;
   /** The account lifecycle. */
   accounts: AccountService;
+  /** What administrators do to other users' sessions. */
+  admin: AdminService;
   /** The example resource's storage. */
   books: BookStore;
   /** What /readyz reports. */
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   const routes = routeTable({
     signIn: deps.signIn,
     accounts: deps.accounts,
+    admin: deps.admin,
     books: deps.books,
     readiness: deps.readiness,
     metrics,

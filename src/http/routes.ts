@@ -1,6 +1,7 @@
 // Every route of the API in one table: method, path, who may call, scopes, body, budgets, handler.
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { AccountService } from '../signin/account-service';
+import type { AdminService } from '../signin/admin-service';
 import type { BookStore } from '../books/book-store';
 import type { CognitoConfig } from '../config/config';
 import type { GroupScopes } from '../config/group-scopes';
@@ -11,6 +12,7 @@ import type { Readiness } from '../start-up';
 import { speakOAuth } from './error-handler';
 import type { GuardSpec, Guards } from './guards';
 import { accountHandlers } from './handlers/accounts';
+import { adminHandlers } from './handlers/admin';
 import { bookHandlers } from './handlers/books';
 import { FORWARD_AUTH_PATHS, forwardAuth } from './handlers/forward-auth';
 import { docsRoutes, healthz, metaHandlers } from './handlers/meta';
@@ -34,6 +36,7 @@ export interface Route extends GuardSpec {
 export interface RouteDeps {
   signIn: SignInService;
   accounts: AccountService;
+  admin: AdminService;
   books: BookStore;
   readiness: Readiness;
   metrics: Metrics;
@@ -61,6 +64,7 @@ export function routeTable(deps: RouteDeps): Route[] {
   const signIn = signInHandlers(deps.signIn);
   const accounts = accountHandlers(deps.accounts);
   const books = bookHandlers(deps.books);
+  const admin = adminHandlers(deps.admin);
   const meta = metaHandlers({
     readiness: deps.readiness,
     issuer: deps.cognito.issuer,
@@ -94,6 +98,9 @@ export function routeTable(deps: RouteDeps): Route[] {
     { method: 'post', path: '/auth/change-password', access: 'bearer', body: 'json', budgets: ['user'], handler: accounts.changePassword },
     { method: 'post', path: '/auth/mfa/setup', access: 'bearer-if-sent', body: 'json', budgets: ['address'], handler: accounts.mfaSetup },
     { method: 'post', path: '/auth/mfa/verify', access: 'bearer-if-sent', body: 'json', budgets: [...login, 'user'], handler: accounts.mfaVerify },
+
+    { method: 'post', path: '/admin/users/:username/logout-all', access: 'bearer', scopes: [SCOPES.adminUsers], budgets: ['user'], handler: admin.logoutAll },
+    { method: 'post', path: '/admin/users/:username/disable', access: 'bearer', scopes: [SCOPES.adminUsers], budgets: ['user'], handler: admin.disable },
 
     { method: 'get', path: '/books', access: 'bearer', scopes: [SCOPES.booksRead], handler: books.list },
     { method: 'post', path: '/books', access: 'bearer', scopes: [SCOPES.booksWrite], body: 'json', handler: books.add },

@@ -7,10 +7,13 @@ export const SCOPES = {
   booksRead: 'books/read',
   /** Change the example resource, `POST /books`, `DELETE /books/{id}`. */
   booksWrite: 'books/write',
+  /** End another user's sessions or disable the user, `POST /admin/users/{username}/…`. */
+  adminUsers: 'admin/users',
 } as const;
 
 /** The groups of the pool and the scopes each grants: the value of GROUP_SCOPES where the pool is this one. */
 export const GROUPS: Readonly<Record<string, readonly string[]>> = {
   readers: [SCOPES.booksRead],
   editors: [SCOPES.booksRead, SCOPES.booksWrite],
+  admins: [SCOPES.adminUsers],
 };

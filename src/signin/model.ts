@@ -114,6 +114,14 @@ export interface UserDirectory {
   subOf(username: string): Promise<string | null>;
 }
 
+/** Cognito's admin calls about one user (IAM-authorized); a user the pool doesn't have is no error. */
+export interface CognitoAdmin {
+  /** AdminUserGlobalSignOut: the user's refresh tokens stop working at Cognito. UnsupportedByCognitoError where absent. */
+  globalSignOut(username: string): Promise<void>;
+  /** AdminDisableUser: the user can no longer sign in, and Cognito revokes the user's tokens. */
+  disable(username: string): Promise<void>;
+}
+
 /** Cognito's account calls; same error rules as CognitoSignIn. */
 export interface CognitoAccounts {
   /** SignUp. Throws UserExistsError for a taken username, InvalidRequestError for a password-policy violation. */

@@ -30,6 +30,7 @@ export const users = {
   reader: DEMO_USERS[0]!,
   editor: DEMO_USERS[1]!,
   newbie: DEMO_USERS[2]!,
+  admin: DEMO_USERS[3]!,
 };
 
 /** The environment of a service instance on the local stack; override any variable. */
