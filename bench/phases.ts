@@ -82,6 +82,7 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
       server: service,
       path: '/auth/me',
       token: inputs.fresh.next,
+      before: async () => inputs.fresh.begin(),
       after: async () => inputs.fresh.end(),
     },
     verify: { label: 'service /auth/verify (forward auth), warm token', server: service, path: '/auth/verify', token: warm },

@@ -39,6 +39,8 @@ export interface BenchRun {
   };
   /** The rows by phase name, in the table's order. */
   rows: Partial<Record<PhaseName, Row>>;
+  /** aws-jwt-verify's own CPU per verification (µs) of each round's fresh tokens, one entry a round. */
+  awsJwtVerifyAlone: number[];
   /** Redis bytes per login, logout and budget counter. */
   footprint: Footprint;
   /** The token cache's memory as the tokens went through. */
@@ -119,6 +121,9 @@ export function renderReport(run: BenchRun): string {
   const cpuOf = (name: PhaseName) => median(samplesOf(rows, name).map(cpu));
   const healthz = cpuOf('healthz');
   const warm = cpuOf('warm');
+  const fresh = cpuOf('fresh');
+  const alone = median(run.awsJwtVerifyAlone);
+  const freshShare = spread(samplesOf(rows, 'fresh').map((s, i) => s.cpuPerRequest - run.awsJwtVerifyAlone[i]!));
   const control = warm / cpuOf('control');
 
   // Flatness is judged once the cache has been full for a while (from 20 % of the tokens on).
@@ -129,10 +134,13 @@ export function renderReport(run: BenchRun): string {
   const lag = Object.values(rows).flatMap((row) => row.samples.map((s) => s.loopLag).filter((l): l is LoopLag => l !== undefined));
   const { missing, checked } = run.securityHeaders;
 
-  const phaseTable = Object.values(rows).map((row) => {
+  const aloneRow = `| aws-jwt-verify alone: its verifySync of the same fresh tokens, keys loaded, in a process of its own pinned like the servers | – | – | – | ${range(spread(run.awsJwtVerifyAlone), 0)} | ${fmt(alone / healthz, 2)} |`;
+  const phaseTable = (Object.entries(rows) as [PhaseName, Row][]).flatMap(([name, row]) => {
     const of = (figure: (s: Sample) => number) => row.samples.map(figure);
     const c = spread(of(cpu));
-    return `| ${row.label} | ${fmt(median(of(rps)))} | ${fmt(median(of((s) => s.p50)), 1)} | ${fmt(median(of((s) => s.p99)), 1)} | ${range(c, 0)} | ${fmt(c.value / healthz, 2)} |`;
+    const line = `| ${row.label} | ${fmt(median(of(rps)))} | ${fmt(median(of((s) => s.p50)), 1)} | ${fmt(median(of((s) => s.p99)), 1)} | ${range(c, 0)} | ${fmt(c.value / healthz, 2)} |`;
+    // aws-jwt-verify's own cost for the fresh phase's tokens goes right under it.
+    return name === 'fresh' ? [line, aloneRow] : [line];
   });
   return [
     `# Benchmark results`,
@@ -145,6 +153,9 @@ export function renderReport(run: BenchRun): string {
     '| phase | req/s | p50 ms | p99 ms | server CPU µs/req (min–max over rounds) | CPU ÷ /healthz |',
     '|---|---:|---:|---:|---:|---:|',
     ...phaseTable,
+    '',
+    `Fresh /auth/me ${fmt(fresh)} µs; aws-jwt-verify alone ${fmt(alone)} µs; the service's own share ${fmt(fresh - alone)} µs ` +
+      `(CPU per request, medians of the rounds; the share within each round ${fmt(freshShare.min)}–${fmt(freshShare.max)}; a warm token ${fmt(warm)} µs).`,
     '',
     '| target | measured: median of the rounds (min–max) | met |',
     '|---|---:|:---:|',

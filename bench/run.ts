@@ -13,7 +13,7 @@ import { provisionLocalPool, type LocalPool } from '../src/dev/provision';
 import { mintAccessToken } from '../test/support/tokens';
 import { autocannon } from './autocannon';
 import { missingSecurityHeaders, requestLogLines } from './checks';
-import { FreshTokens } from './fresh-tokens';
+import { awsJwtVerifyAlone, FreshTokens } from './fresh-tokens';
 import { runPhase, type Load } from './measure';
 import { definePhases, roundOrder, type PhaseName, type Phases, type PhaseServers } from './phases';
 import { deleteKeys, measureFootprint } from './redis-footprint';
@@ -177,7 +177,8 @@ async function main(): Promise<void> {
     // Every security header the peer's helmet() sends, the service sends too, on every row's route.
     const securityHeaders = await missingSecurityHeaders(started.peerStack.url, started.service.url, warm);
     log(`minting ${FRESH_PER_ROUND * ROUNDS} fresh tokens…`);
-    const fresh = new FreshTokens(Array.from({ length: FRESH_PER_ROUND * ROUNDS }, mint));
+    const alone = { issuer: env.COGNITO_ISSUER!, jwksUri: env.COGNITO_JWKS_URI!, clientId: pool.clientId, pin, cwd: ROOT, workDir: work };
+    const fresh = new FreshTokens(Array.from({ length: FRESH_PER_ROUND * ROUNDS }, mint), (tokens) => awsJwtVerifyAlone(tokens, alone));
     const phases = definePhases(started, { warm, fresh, loggedOut: LOGGED_OUT, swapDatabases });
 
     log('warming up each server for 2 s');
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
       machine: machine(),
       settings: { rounds: ROUNDS, ...LOAD, pinned: pin.pinned, sessions: SESSIONS, loggedOut: LOGGED_OUT, cacheTokens: CACHE_TOKENS },
       rows,
+      awsJwtVerifyAlone: fresh.awsJwtVerifyAlone,
       footprint,
       cacheMemory: memory,
       requestLog,
