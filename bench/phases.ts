@@ -27,10 +27,12 @@ export type PhaseName =
   | 'control'
   | 'fresh'
   | 'verify'
+  | 'baselineWarm'
+  | 'baselineVerify'
   | 'peerBare'
   | 'peerStack';
 
-/** The phases of one run, in the order of the table. */
+/** The phases of one run, in the order of the table; the baseline's only with BENCH_BASELINE. */
 export type Phases = Partial<Record<PhaseName, Phase>>;
 
 /** The servers the phases load. */
@@ -45,6 +47,8 @@ export interface PhaseServers {
   peerBare: Server;
   /** The tutorial peer with pino-http and helmet. */
   peerStack: Server;
+  /** The service as built from BENCH_BASELINE's ref. */
+  baseline?: { server: Server; ref: string };
 }
 
 /** What the phases send and what they read past. */
@@ -61,7 +65,7 @@ export interface PhaseInputs {
 
 /** The phases of a run over `servers`. */
 export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases {
-  const { service } = servers;
+  const { service, baseline } = servers;
   const warm = () => inputs.warm;
   const phases: Phases = {
     healthz: { label: 'service /healthz', server: service, path: '/healthz' },
@@ -86,6 +90,10 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
       after: async () => inputs.fresh.end(),
     },
     verify: { label: 'service /auth/verify (forward auth), warm token', server: service, path: '/auth/verify', token: warm },
+    ...(baseline && {
+      baselineWarm: { label: `baseline ${baseline.ref}: service /auth/me, warm token`, server: baseline.server, path: '/auth/me', token: warm },
+      baselineVerify: { label: `baseline ${baseline.ref}: service /auth/verify (forward auth), warm token`, server: baseline.server, path: '/auth/verify', token: warm },
+    }),
     peerBare: {
       label: 'peer "bare" /auth/me (aws-jwt-verify + HMGET each request; no log, no security headers)',
       server: servers.peerBare,
@@ -99,10 +107,17 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
 
 /**
  * The order of a round, in groups. A group's phases run back to back, in the opposite order every other round, so
- * that none always follows the same one: the warm-token rows of different processes (metrics on, the control) and
- * of the swapped database sit together.
+ * that none always follows the same one: the warm-token rows of different processes (metrics on, the control, the
+ * baseline) and of the swapped database sit together, and so do the two /auth/verify rows.
  */
-const ROUND: PhaseName[][] = [['healthz'], ['warm', 'loggedOut', 'metricsOn', 'control'], ['fresh'], ['verify'], ['peerBare'], ['peerStack']];
+const ROUND: PhaseName[][] = [
+  ['healthz'],
+  ['warm', 'loggedOut', 'metricsOn', 'control', 'baselineWarm'],
+  ['fresh'],
+  ['verify', 'baselineVerify'],
+  ['peerBare'],
+  ['peerStack'],
+];
 
 /** The names of `phases` in the order round `round` (from 1) runs them; throws if a phase has no place in a round. */
 export function roundOrder(phases: Phases, round: number): PhaseName[] {

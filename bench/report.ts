@@ -36,6 +36,8 @@ export interface BenchRun {
     loggedOut: number;
     /** Distinct tokens pushed through the token cache. */
     cacheTokens: number;
+    /** The git ref of the baseline rows, when BENCH_BASELINE was given. */
+    baselineRef?: string;
   };
   /** The rows by phase name, in the table's order. */
   rows: Partial<Record<PhaseName, Row>>;
@@ -93,11 +95,11 @@ export function ratio(rows: BenchRun['rows'], a: PhaseName, b: PhaseName, of: (s
   return spread(x.map((sample, i) => of(sample) / of(y[i]!)));
 }
 
-/** The run's targets, each naming the rows it compares. */
+/** The run's targets, each naming the rows it compares; the baseline's peer ratios when it ran. */
 export function targets(run: BenchRun): Target[] {
   const { rows } = run;
   const loggedOut = run.settings.loggedOut.toLocaleString('en-US');
-  return [
+  const list: Target[] = [
     { label: '≥ 1.3× cheaper than the bare peer (CPU: peer ÷ warm)', measured: ratio(rows, 'peerBare', 'warm'), goal: 1.3 },
     { label: '≥ 1.6× cheaper than the production-stack peer (CPU: peer ÷ warm)', measured: ratio(rows, 'peerStack', 'warm'), goal: 1.6 },
     {
@@ -108,6 +110,18 @@ export function targets(run: BenchRun): Target[] {
     { label: '/auth/verify costs no more than /auth/me (CPU: me ÷ verify ≥ 0.95)', measured: ratio(rows, 'warm', 'verify'), goal: 0.95 },
     { label: 'metrics on cost no more than off (CPU: off ÷ on ≥ 0.95)', measured: ratio(rows, 'warm', 'metricsOn'), goal: 0.95 },
   ];
+  const ref = run.settings.baselineRef;
+  if (ref !== undefined) {
+    list.push(
+      { label: `baseline ${ref}: ≥ 1.3× cheaper than the bare peer (CPU: peer ÷ baseline warm)`, measured: ratio(rows, 'peerBare', 'baselineWarm'), goal: 1.3 },
+      {
+        label: `baseline ${ref}: ≥ 1.6× cheaper than the production-stack peer (CPU: peer ÷ baseline warm)`,
+        measured: ratio(rows, 'peerStack', 'baselineWarm'),
+        goal: 1.6,
+      },
+    );
+  }
+  return list;
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -142,13 +156,29 @@ export function renderReport(run: BenchRun): string {
     // aws-jwt-verify's own cost for the fresh phase's tokens goes right under it.
     return name === 'fresh' ? [line, aloneRow] : [line];
   });
+  const beforeAfter =
+    settings.baselineRef === undefined
+      ? []
+      : [
+          `Before and after: the baseline ${settings.baselineRef}, built apart, in the same rounds as this tree. It is a process of its own, ` +
+            'as the control is, so the control row says what any two processes differ by here.',
+          '',
+          '| comparison (CPU per request, within each round; above 1: this tree is cheaper) | measured: median of the rounds (min–max) |',
+          '|---|---:|',
+          `| warm /auth/me: baseline ÷ this tree | ${range(ratio(rows, 'baselineWarm', 'warm'))} |`,
+          `| /auth/verify: baseline ÷ this tree | ${range(ratio(rows, 'baselineVerify', 'verify'))} |`,
+          `| two identical processes: control ÷ service, warm /auth/me | ${range(ratio(rows, 'control', 'warm'))} |`,
+          '',
+        ];
+
   return [
     `# Benchmark results`,
     '',
     `${run.at.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${run.machine}`,
     `${settings.rounds} interleaved rounds, medians · autocannon, ${settings.connections} connections, ${settings.seconds} s per phase, each fresh token used once · ` +
       (settings.pinned ? 'servers on core 0, load generator on core 1, Redis where the OS puts it' : 'not pinned') +
-      ' · NODE_ENV=production, request log at info to a file, Redis and cognito-local on loopback',
+      ' · NODE_ENV=production, request log at info to a file, Redis and cognito-local on loopback' +
+      (settings.baselineRef === undefined ? '' : ` · baseline: ${settings.baselineRef}, built apart and run with the same settings`),
     '',
     '| phase | req/s | p50 ms | p99 ms | server CPU µs/req (min–max over rounds) | CPU ÷ /healthz |',
     '|---|---:|---:|---:|---:|---:|',
@@ -166,6 +196,7 @@ export function renderReport(run: BenchRun): string {
     `| request log at info for every request | ${fmt(run.requestLog.lines)} lines for ${fmt(run.requestLog.requests)} requests | ${yes(run.requestLog.lines >= run.requestLog.requests)} |`,
     `| every security header of helmet() sent (${checked} headers, on /healthz, /auth/me, /auth/verify) | ${missing.length === 0 ? 'all' : missing.join(', ')} | ${yes(missing.length === 0)} |`,
     '',
+    ...beforeAfter,
     `Control: a second process identical to the service measured ${fmt(cpuOf('control'))} µs of CPU per warm /auth/me against the ` +
       `service's ${fmt(warm)} (service ÷ twin ${fmt(control, 2)}): a comparison between two processes (metrics on against off) ` +
       'is worth no more than that.',

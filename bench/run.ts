@@ -1,6 +1,7 @@
 // `npm run bench`: the real stack on loopback; the service, its twins and two peers under autocannon in interleaved
 // rounds of named phases (bench/phases.ts); the Redis bytes a login and a logout keep; the token cache's memory over
-// 1 M tokens; the report (bench/report.ts) printed and written to bench/results/latest.md.
+// 1 M tokens; the report (bench/report.ts) printed and written to bench/results/latest.md. BENCH_BASELINE=<git ref>
+// adds that ref's service, built apart, to the same rounds.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { findOrStartRedis } from '../src/dev/local-redis';
 import { provisionLocalPool, type LocalPool } from '../src/dev/provision';
 import { mintAccessToken } from '../test/support/tokens';
 import { autocannon } from './autocannon';
+import { buildBaseline, type Baseline } from './baseline';
 import { missingSecurityHeaders, requestLogLines } from './checks';
 import { awsJwtVerifyAlone, FreshTokens } from './fresh-tokens';
 import { runPhase, type Load } from './measure';
@@ -27,6 +29,8 @@ const FRESH_PER_ROUND = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
 const CACHE_TOKENS = Number(process.env.BENCH_CACHE_TOKENS ?? 1_000_000);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const LOGGED_OUT = Number(process.env.BENCH_LOGGED_OUT ?? 1_000_000);
+/** A git ref whose service runs beside this tree's in the same rounds; none by default. */
+const BASELINE = process.env.BENCH_BASELINE || undefined;
 /**
  * Two Redis databases the bench has to itself (it refuses to start unless both are empty): the service reads the
  * first; the second is filled with LOGGED_OUT logged-out sessions, and SWAPDB trades the two under the running
@@ -65,7 +69,7 @@ function serviceEnv(cognitoEndpoint: string, pool: LocalPool, redisUrl: string, 
 }
 
 /** Starts every server the phases load, adding each to `started` as it comes up (so a failure still stops them). */
-async function startServers(env: Record<string, string>, pin: Pinning, work: string, started: Server[]): Promise<PhaseServers> {
+async function startServers(env: Record<string, string>, pin: Pinning, work: string, baseline: Baseline | undefined, started: Server[]): Promise<PhaseServers> {
   const start = async (name: string, script: string, options: { env?: Record<string, string>; cwd?: string; loopLag?: boolean } = {}) => {
     const loopLagFile = options.loopLag ? path.join(work, 'loop-lag.json') : undefined;
     const server = await startServer(
@@ -90,9 +94,10 @@ async function startServers(env: Record<string, string>, pin: Pinning, work: str
     control: await start('service-twin', 'dist/main.js'),
     peerBare: await start('peer-bare', 'bench/peers/tutorial.cjs', { env: { PEER_STACK: 'bare' } }),
     peerStack: await start('peer-stack', 'bench/peers/tutorial.cjs', { env: { PEER_STACK: 'stack' } }),
+    baseline: baseline && { ref: baseline.ref, server: await start('baseline', 'dist/main.js', { cwd: baseline.dir }) },
   };
   // Each service loads its signing keys before the first token reaches it.
-  for (const server of [servers.service, servers.metricsOn, servers.control]) await fetch(`${server.url}/readyz`);
+  for (const server of [servers.service, servers.metricsOn, servers.control, servers.baseline?.server]) if (server) await fetch(`${server.url}/readyz`);
   return servers;
 }
 
@@ -167,10 +172,12 @@ async function main(): Promise<void> {
       if (size > 0) throw new Error(`Redis database ${db} holds ${size} keys: the bench needs databases ${SERVICE_DB} and ${LOADED_DB} empty (BENCH_DB)`);
     }
     await redis.select(LOADED_DB);
+    // First, so a ref that doesn't build stops the bench before the minutes the footprint takes.
+    const baseline = BASELINE ? buildBaseline(BASELINE, ROOT, path.join(work, 'baseline'), log) : undefined;
     const pool = await provisionLocalPool(cognito.endpoint, { poolName: 'bench-pool' });
     const env = serviceEnv(cognito.endpoint, pool, redisInfo.url, prefix);
     const footprint = await measureFootprint(redis, prefix, SESSIONS, LOGGED_OUT, log);
-    const started = await startServers(env, pin, work, servers);
+    const started = await startServers(env, pin, work, baseline, servers);
 
     const mint = () => mintAccessToken(env.COGNITO_ISSUER!, pool.clientId, { username: 'bench-user', 'cognito:groups': ['readers'] });
     const warm = mint();
@@ -192,7 +199,7 @@ async function main(): Promise<void> {
     const run: BenchRun = {
       at: new Date(),
       machine: machine(),
-      settings: { rounds: ROUNDS, ...LOAD, pinned: pin.pinned, sessions: SESSIONS, loggedOut: LOGGED_OUT, cacheTokens: CACHE_TOKENS },
+      settings: { rounds: ROUNDS, ...LOAD, pinned: pin.pinned, sessions: SESSIONS, loggedOut: LOGGED_OUT, cacheTokens: CACHE_TOKENS, baselineRef: baseline?.ref },
       rows,
       awsJwtVerifyAlone: fresh.awsJwtVerifyAlone,
       footprint,
