@@ -1,0 +1,130 @@
+// The bench's phases by name: the server each loads, the request it makes and its row's label; the order of a round.
+import type { FreshTokens } from './fresh-tokens';
+import type { Server } from './servers';
+
+/** One row of the table: autocannon GETs `path` on `server` for the phase's seconds. */
+export interface Phase {
+  /** The row's label in the table. */
+  label: string;
+  /** The server it loads. */
+  server: Server;
+  /** The path it GETs. */
+  path: string;
+  /** The bearer token of each request; no Authorization header when absent. */
+  token?: () => string;
+  /** Runs just before the phase (outside its measurement). */
+  before?: () => Promise<void>;
+  /** Runs just after the phase (outside its measurement), before its failures are checked. */
+  after?: () => Promise<void>;
+}
+
+/** The names of the phases; targets and the report name their rows with these. */
+export type PhaseName =
+  | 'healthz'
+  | 'warm'
+  | 'metricsOn'
+  | 'loggedOut'
+  | 'control'
+  | 'fresh'
+  | 'verify'
+  | 'baselineWarm'
+  | 'baselineVerify'
+  | 'peerBare'
+  | 'peerStack';
+
+/** The phases of one run, in the order of the table; the baseline's only with BENCH_BASELINE. */
+export type Phases = Partial<Record<PhaseName, Phase>>;
+
+/** The servers the phases load. */
+export interface PhaseServers {
+  /** The built service, with bench/loop-lag.cjs preloaded. */
+  service: Server;
+  /** The same service with Prometheus metrics on. */
+  metricsOn: Server;
+  /** A second process identical to the service. */
+  control: Server;
+  /** The tutorial peer with nothing else. */
+  peerBare: Server;
+  /** The tutorial peer with pino-http and helmet. */
+  peerStack: Server;
+  /** The service as built from BENCH_BASELINE's ref. */
+  baseline?: { server: Server; ref: string };
+}
+
+/** What the phases send and what they read past. */
+export interface PhaseInputs {
+  /** A token every phase but `fresh` sends: verified once, then served from the service's cache. */
+  warm: string;
+  /** Tokens the `fresh` phase sends, each once. */
+  fresh: FreshTokens;
+  /** How many logged-out sessions the `loggedOut` phase reads past. */
+  loggedOut: number;
+  /** Trades the service's Redis database for the one holding the logged-out sessions, or back. */
+  swapDatabases: () => Promise<void>;
+}
+
+/** The phases of a run over `servers`. */
+export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases {
+  const { service, baseline } = servers;
+  const warm = () => inputs.warm;
+  const phases: Phases = {
+    healthz: { label: 'service /healthz', server: service, path: '/healthz' },
+    warm: { label: 'service /auth/me, warm token', server: service, path: '/auth/me', token: warm },
+    metricsOn: { label: 'service /auth/me, warm token, metrics on', server: servers.metricsOn, path: '/auth/me', token: warm },
+    // The service's own process with its database swapped for the loaded one: it differs from `warm` in what Redis holds only.
+    loggedOut: {
+      label: `service /auth/me, warm token, ${inputs.loggedOut.toLocaleString('en-US')} logged-out sessions in Redis`,
+      server: service,
+      path: '/auth/me',
+      token: warm,
+      before: inputs.swapDatabases,
+      after: inputs.swapDatabases,
+    },
+    control: { label: 'control: a second, identical service process, /auth/me, warm token', server: servers.control, path: '/auth/me', token: warm },
+    fresh: {
+      label: 'service /auth/me, fresh token each request',
+      server: service,
+      path: '/auth/me',
+      token: inputs.fresh.next,
+      before: async () => inputs.fresh.begin(),
+      after: async () => inputs.fresh.end(),
+    },
+    verify: { label: 'service /auth/verify (forward auth), warm token', server: service, path: '/auth/verify', token: warm },
+    ...(baseline && {
+      baselineWarm: { label: `baseline ${baseline.ref}: service /auth/me, warm token`, server: baseline.server, path: '/auth/me', token: warm },
+      baselineVerify: { label: `baseline ${baseline.ref}: service /auth/verify (forward auth), warm token`, server: baseline.server, path: '/auth/verify', token: warm },
+    }),
+    peerBare: {
+      label: 'peer "bare" /auth/me (aws-jwt-verify + HMGET each request; no log, no security headers)',
+      server: servers.peerBare,
+      path: '/auth/me',
+      token: warm,
+    },
+    peerStack: { label: 'peer "production stack" /auth/me (the same + pino-http info line + helmet)', server: servers.peerStack, path: '/auth/me', token: warm },
+  };
+  return phases;
+}
+
+/**
+ * The order of a round, in groups. A group's phases run back to back, in the opposite order every other round, so
+ * that none always follows the same one: the warm-token rows of different processes (metrics on, the control, the
+ * baseline) and of the swapped database sit together, and so do the two /auth/verify rows.
+ */
+const ROUND: PhaseName[][] = [
+  ['healthz'],
+  ['warm', 'loggedOut', 'metricsOn', 'control', 'baselineWarm'],
+  ['fresh'],
+  ['verify', 'baselineVerify'],
+  ['peerBare'],
+  ['peerStack'],
+];
+
+/** The names of `phases` in the order round `round` (from 1) runs them; throws if a phase has no place in a round. */
+export function roundOrder(phases: Phases, round: number): PhaseName[] {
+  const unplaced = (Object.keys(phases) as PhaseName[]).filter((name) => !ROUND.some((group) => group.includes(name)));
+  if (unplaced.length > 0) throw new Error(`phases with no place in a round: ${unplaced.join(', ')}`);
+  return ROUND.flatMap((group) => {
+    const present = group.filter((name) => phases[name]);
+    return round % 2 ? present : present.reverse();
+  });
+}

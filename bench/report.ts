@@ -1,0 +1,235 @@
+// Renders a bench run as markdown: the phase table, targets that name the rows they compare, the checks, the sizing.
+import type { LoopLag, Sample } from './measure';
+import type { PhaseName } from './phases';
+import type { Footprint } from './redis-footprint';
+import { SIZING, sizing } from './sizing';
+
+/** The token cache's memory after `tokens` distinct tokens (bench/cache-memory.ts). */
+export interface CacheMemorySample {
+  tokens: number;
+  rssMb: number;
+  heapMb: number;
+}
+
+/** A measured row: its label and one sample a round. */
+export interface Row {
+  label: string;
+  samples: Sample[];
+}
+
+/** Everything a run measured, for the report. */
+export interface BenchRun {
+  /** When the run ended. */
+  at: Date;
+  /** CPU, cores, memory, kernel and Node of the machine. */
+  machine: string;
+  /** How the run was made. */
+  settings: {
+    rounds: number;
+    seconds: number;
+    connections: number;
+    /** Servers and load generator each on a core of their own. */
+    pinned: boolean;
+    /** Logins and logouts the Redis footprint is measured over. */
+    sessions: number;
+    /** Logged-out sessions the `loggedOut` row reads past. */
+    loggedOut: number;
+    /** Distinct tokens pushed through the token cache. */
+    cacheTokens: number;
+    /** The git ref of the baseline rows, when BENCH_BASELINE was given. */
+    baselineRef?: string;
+  };
+  /** The rows by phase name, in the table's order. */
+  rows: Partial<Record<PhaseName, Row>>;
+  /** aws-jwt-verify's own CPU per verification (µs) of each round's fresh tokens, one entry a round. */
+  awsJwtVerifyAlone: number[];
+  /** Redis bytes per login, logout and budget counter. */
+  footprint: Footprint;
+  /** The token cache's memory as the tokens went through. */
+  cacheMemory: CacheMemorySample[];
+  /** Request log lines at info the service wrote, against the requests it answered. */
+  requestLog: { lines: number; requests: number };
+  /** How many of helmet()'s headers were checked, and which went missing on which route. */
+  securityHeaders: { checked: number; missing: string[] };
+}
+
+/** A figure over the rounds: its median and its range. */
+export interface Spread {
+  value: number;
+  min: number;
+  max: number;
+}
+
+/** A target: a ratio where higher is better, and the least it must reach. */
+export interface Target {
+  label: string;
+  measured: Spread;
+  goal: number;
+}
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+const spread = (values: number[]): Spread => ({ value: median(values), min: Math.min(...values), max: Math.max(...values) });
+
+const cpu = (s: Sample) => s.cpuPerRequest;
+const rps = (s: Sample) => s.rps;
+
+/** The samples of the row `name`; throws when the run has no such row, so a target can't read a row that isn't there. */
+export function samplesOf(rows: BenchRun['rows'], name: PhaseName): Sample[] {
+  const row = rows[name];
+  if (!row) throw new Error(`no row '${name}' in this run (rows: ${Object.keys(rows).join(', ')})`);
+  return row.samples;
+}
+
+/**
+ * `a`'s figure over `b`'s (CPU per request unless told), worked out within each round, whose phases run close
+ * together where rounds can differ 2× on a shared VM, and given as the median over the rounds with its range.
+ */
+export function ratio(rows: BenchRun['rows'], a: PhaseName, b: PhaseName, of: (s: Sample) => number = cpu): Spread {
+  const [x, y] = [samplesOf(rows, a), samplesOf(rows, b)];
+  if (x.length !== y.length) throw new Error(`rows '${a}' and '${b}' have ${x.length} and ${y.length} rounds`);
+  return spread(x.map((sample, i) => of(sample) / of(y[i]!)));
+}
+
+/** The run's targets, each naming the rows it compares; the baseline's peer ratios when it ran. */
+export function targets(run: BenchRun): Target[] {
+  const { rows } = run;
+  const loggedOut = run.settings.loggedOut.toLocaleString('en-US');
+  const list: Target[] = [
+    { label: '≥ 1.3× cheaper than the bare peer (CPU: peer ÷ warm)', measured: ratio(rows, 'peerBare', 'warm'), goal: 1.3 },
+    { label: '≥ 1.6× cheaper than the production-stack peer (CPU: peer ÷ warm)', measured: ratio(rows, 'peerStack', 'warm'), goal: 1.6 },
+    {
+      label: `warm throughput unchanged with ${loggedOut} logged-out sessions (req/s ÷ warm ≥ 0.95)`,
+      measured: ratio(rows, 'loggedOut', 'warm', rps),
+      goal: 0.95,
+    },
+    { label: '/auth/verify costs no more than /auth/me (CPU: me ÷ verify ≥ 0.95)', measured: ratio(rows, 'warm', 'verify'), goal: 0.95 },
+    { label: 'metrics on cost no more than off (CPU: off ÷ on ≥ 0.95)', measured: ratio(rows, 'warm', 'metricsOn'), goal: 0.95 },
+  ];
+  const ref = run.settings.baselineRef;
+  if (ref !== undefined) {
+    list.push(
+      { label: `baseline ${ref}: ≥ 1.3× cheaper than the bare peer (CPU: peer ÷ baseline warm)`, measured: ratio(rows, 'peerBare', 'baselineWarm'), goal: 1.3 },
+      {
+        label: `baseline ${ref}: ≥ 1.6× cheaper than the production-stack peer (CPU: peer ÷ baseline warm)`,
+        measured: ratio(rows, 'peerStack', 'baselineWarm'),
+        goal: 1.6,
+      },
+    );
+  }
+  return list;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const bytes = (n: number) => (n >= 2 ** 30 ? `${fmt(n / 2 ** 30, 1)} GiB` : `${fmt(n / 2 ** 20)} MiB`);
+const range = (s: Spread, digits = 2) => `${fmt(s.value, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+const yes = (met: boolean) => (met ? 'yes' : 'no');
+
+/** The run as markdown: what bench/results/latest.md holds. */
+export function renderReport(run: BenchRun): string {
+  const { rows, settings, footprint } = run;
+  const cpuOf = (name: PhaseName) => median(samplesOf(rows, name).map(cpu));
+  const healthz = cpuOf('healthz');
+  const warm = cpuOf('warm');
+  const fresh = cpuOf('fresh');
+  const alone = median(run.awsJwtVerifyAlone);
+  const freshShare = spread(samplesOf(rows, 'fresh').map((s, i) => s.cpuPerRequest - run.awsJwtVerifyAlone[i]!));
+  const control = warm / cpuOf('control');
+
+  // Flatness is judged once the cache has been full for a while (from 20 % of the tokens on).
+  const afterFill = run.cacheMemory.filter((m) => m.tokens >= settings.cacheTokens * 0.2);
+  const rssMin = Math.min(...afterFill.map((m) => m.rssMb));
+  const rssMax = Math.max(...afterFill.map((m) => m.rssMb));
+  const rssSpread = (rssMax - rssMin) / rssMin;
+  const lag = Object.values(rows).flatMap((row) => row.samples.map((s) => s.loopLag).filter((l): l is LoopLag => l !== undefined));
+  const { missing, checked } = run.securityHeaders;
+
+  const aloneRow = `| aws-jwt-verify alone: its verifySync of the same fresh tokens, keys loaded, in a process of its own pinned like the servers | – | – | – | ${range(spread(run.awsJwtVerifyAlone), 0)} | ${fmt(alone / healthz, 2)} |`;
+  const phaseTable = (Object.entries(rows) as [PhaseName, Row][]).flatMap(([name, row]) => {
+    const of = (figure: (s: Sample) => number) => row.samples.map(figure);
+    const c = spread(of(cpu));
+    const line = `| ${row.label} | ${fmt(median(of(rps)))} | ${fmt(median(of((s) => s.p50)), 1)} | ${fmt(median(of((s) => s.p99)), 1)} | ${range(c, 0)} | ${fmt(c.value / healthz, 2)} |`;
+    // aws-jwt-verify's own cost for the fresh phase's tokens goes right under it.
+    return name === 'fresh' ? [line, aloneRow] : [line];
+  });
+  const beforeAfter =
+    settings.baselineRef === undefined
+      ? []
+      : [
+          `Before and after: the baseline ${settings.baselineRef}, built apart, in the same rounds as this tree. It is a process of its own, ` +
+            'as the control is, so the control row says what any two processes differ by here.',
+          '',
+          '| comparison (CPU per request, within each round; above 1: this tree is cheaper) | measured: median of the rounds (min–max) |',
+          '|---|---:|',
+          `| warm /auth/me: baseline ÷ this tree | ${range(ratio(rows, 'baselineWarm', 'warm'))} |`,
+          `| /auth/verify: baseline ÷ this tree | ${range(ratio(rows, 'baselineVerify', 'verify'))} |`,
+          `| two identical processes: control ÷ service, warm /auth/me | ${range(ratio(rows, 'control', 'warm'))} |`,
+          '',
+        ];
+
+  return [
+    `# Benchmark results`,
+    '',
+    `${run.at.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${run.machine}`,
+    `${settings.rounds} interleaved rounds, medians · autocannon, ${settings.connections} connections, ${settings.seconds} s per phase, each fresh token used once · ` +
+      (settings.pinned ? 'servers on core 0, load generator on core 1, Redis where the OS puts it' : 'not pinned') +
+      ' · NODE_ENV=production, request log at info to a file, Redis and cognito-local on loopback' +
+      (settings.baselineRef === undefined ? '' : ` · baseline: ${settings.baselineRef}, built apart and run with the same settings`),
+    '',
+    '| phase | req/s | p50 ms | p99 ms | server CPU µs/req (min–max over rounds) | CPU ÷ /healthz |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...phaseTable,
+    '',
+    `Fresh /auth/me ${fmt(fresh)} µs; aws-jwt-verify alone ${fmt(alone)} µs; the service's own share ${fmt(fresh - alone)} µs ` +
+      `(CPU per request, medians of the rounds; the share within each round ${fmt(freshShare.min)}–${fmt(freshShare.max)}; a warm token ${fmt(warm)} µs).`,
+    '',
+    '| target | measured: median of the rounds (min–max) | met |',
+    '|---|---:|:---:|',
+    ...targets(run).map((t) => `| ${t.label} | ${range(t.measured)} | ${yes(t.measured.value >= t.goal)} |`),
+    `| Redis bytes per live login ≤ 150 (Amazon Cognito's tokens; ${fmt(settings.sessions)} logins) | ${fmt(footprint.loginAmazon, 1)} | ${yes(footprint.loginAmazon <= 150)} |`,
+    `| Redis bytes per logout ≤ 150 (${fmt(settings.sessions)} logouts of distinct users) | ${fmt(footprint.logout, 1)} | ${yes(footprint.logout <= 150)} |`,
+    `| token cache RSS flat (±10 %) over ${fmt(settings.cacheTokens)} distinct tokens | ${fmt(rssMin)}–${fmt(rssMax)} MB (spread ${fmt(rssSpread * 100, 1)} %) | ${yes(rssSpread <= 0.1)} |`,
+    `| request log at info for every request | ${fmt(run.requestLog.lines)} lines for ${fmt(run.requestLog.requests)} requests | ${yes(run.requestLog.lines >= run.requestLog.requests)} |`,
+    `| every security header of helmet() sent (${checked} headers, on /healthz, /auth/me, /auth/verify) | ${missing.length === 0 ? 'all' : missing.join(', ')} | ${yes(missing.length === 0)} |`,
+    '',
+    ...beforeAfter,
+    `Control: a second process identical to the service measured ${fmt(cpuOf('control'))} µs of CPU per warm /auth/me against the ` +
+      `service's ${fmt(warm)} (service ÷ twin ${fmt(control, 2)}): a comparison between two processes (metrics on against off) ` +
+      'is worth no more than that.',
+    '',
+    `Redis footprint, from \`INFO memory\` over ${fmt(settings.sessions)} of each: a login with Amazon Cognito's tokens (\`origin_jti\`) keeps ${fmt(footprint.loginAmazon, 1)} bytes; ` +
+      `one with tokens that carry no \`origin_jti\` (cognito-local) keeps its refresh token record, ${fmt(footprint.loginNoOriginJti, 1)} bytes; ` +
+      `a logout ${fmt(footprint.logout, 1)} bytes; a login's (client IP, username) budget counter ${fmt(footprint.rateLimitCounter, 1)} bytes for its window.`,
+    '',
+    `Event-loop delay of the service under this load (median of its phases' p99): ${fmt(median(lag.map((l) => l.p99)), 1)} ms, max ${fmt(Math.max(...lag.map((l) => l.max)), 1)} ms.`,
+    '',
+    `Cache memory (tokens → RSS / V8 heap used, MB; cache of 10,000 entries, stand-in verifier, after full GC): ${run.cacheMemory
+      .map((m) => `${fmt(m.tokens)} → ${fmt(m.rssMb)} / ${fmt(m.heapMb)}`)
+      .join(', ')}.`,
+    '',
+    ...sizingSection(footprint, warm),
+  ].join('\n');
+}
+
+/** The sizing table at the warm-token CPU cost of this run. */
+function sizingSection(footprint: Footprint, warmCpu: number): string[] {
+  return [
+    `## Sizing, from this run`,
+    '',
+    `Each daily user logs in and out once, makes ${SIZING.protectedPerUserDay} protected requests and ${SIZING.refreshesPerUserDay} refreshes; ` +
+      `the peak hour runs at ${SIZING.peakToAverage}× the day's average. Redis memory holds the logged-out sessions: for 1 day when each logout ` +
+      `sends its refresh token (Cognito revokes it), for the ${SIZING.sessionTtlDays}-day refresh token lifetime when none does; plus the login budget counters. ` +
+      `API cores: the peak's protected requests at the warm-token CPU cost measured above, at 100 % (leave headroom).`,
+    '',
+    "| daily users | Redis memory (logouts revoke / don't) | Redis ops/s at peak | protected req/s at peak | API cores at peak |",
+    '|---:|---:|---:|---:|---:|',
+    ...[1e6, 1e7, 1e8]
+      .map((users) => sizing(users, footprint, warmCpu))
+      .map((s) => `| ${fmt(s.dailyUsers)} | ${bytes(s.bestBytes)} / ${bytes(s.worstBytes)} | ${fmt(s.opsPeak)} | ${fmt(s.protectedPeak)} | ${fmt(s.cores, 1)} |`),
+    '',
+  ];
+}

@@ -1,0 +1,70 @@
+// The bench's report: each target compares the rows it names, whatever order the phases ran or were listed in.
+import type { Sample } from '../../bench/measure';
+import type { PhaseName } from '../../bench/phases';
+import { ratio, renderReport, targets, type BenchRun, type Row } from '../../bench/report';
+
+/** Samples of one round each, at the CPU per request given (µs), 1,000 req/s. */
+const row = (label: string, ...cpu: number[]): Row => ({
+  label,
+  samples: cpu.map((c): Sample => ({ rps: 1000, p50: 1, p99: 2, cpuPerRequest: c, requests: 1000, failures: 0, loopLag: { p50: 1, p99: 2, max: 3 } })),
+});
+
+const ROWS: [PhaseName, Row][] = [
+  ['healthz', row('healthz', 100, 100)],
+  ['warm', row('warm', 200, 100)],
+  ['metricsOn', row('metrics on', 200, 100)],
+  ['loggedOut', row('logged out', 200, 100)],
+  ['control', row('control', 220, 110)],
+  ['fresh', row('fresh', 300, 150)],
+  ['verify', row('verify', 100, 100)],
+  ['peerBare', row('bare', 400, 300)],
+  ['peerStack', row('stack', 800, 500)],
+];
+
+function benchRun(rows: [PhaseName, Row][], baselineRef?: string): BenchRun {
+  return {
+    at: new Date('2026-12-01T00:00:00Z'),
+    machine: 'test machine',
+    settings: { rounds: 2, seconds: 1, connections: 1, pinned: false, sessions: 10, loggedOut: 10, cacheTokens: 10, baselineRef },
+    rows: Object.fromEntries(rows),
+    awsJwtVerifyAlone: [50, 40],
+    footprint: { loginAmazon: 0, loginNoOriginJti: 300, logout: 120, rateLimitCounter: 130 },
+    cacheMemory: [{ tokens: 10, rssMb: 100, heapMb: 20 }],
+    requestLog: { lines: 10, requests: 10 },
+    securityHeaders: { checked: 12, missing: [] },
+  };
+}
+
+describe('bench report', () => {
+  it('works out a target from the rows it names, round by round, whatever order the rows are in', () => {
+    const listed = targets(benchRun(ROWS));
+    const reversed = targets(benchRun([...ROWS].reverse()));
+    expect(reversed).toEqual(listed);
+    // The bare peer over the warm row: 400/200 and 300/100, median 2.5.
+    expect(listed.find((t) => t.label.includes('bare peer'))?.measured).toEqual({ value: 2.5, min: 2, max: 3 });
+    expect(ratio(benchRun(ROWS).rows, 'peerStack', 'warm')).toEqual({ value: 4.5, min: 4, max: 5 });
+  });
+
+  it('refuses a target that names a row the run did not measure', () => {
+    const withoutBare = ROWS.filter(([name]) => name !== 'peerBare');
+    expect(() => targets(benchRun(withoutBare))).toThrow("no row 'peerBare' in this run");
+    // Asking for the baseline's peer ratios without its rows is the same mistake.
+    expect(() => targets(benchRun(ROWS, 'bef5453'))).toThrow("no row 'baselineWarm' in this run");
+  });
+
+  it('prints a fresh token beside aws-jwt-verify alone, and sets no target against /healthz', () => {
+    const run = benchRun(ROWS);
+    // Fresh: medians 225 µs; aws-jwt-verify alone 45 µs.
+    expect(renderReport(run)).toContain("Fresh /auth/me 225 µs; aws-jwt-verify alone 45 µs; the service's own share 180 µs");
+    expect(renderReport(run)).not.toContain('Before and after');
+    expect(targets(run).filter((t) => t.label.includes('/healthz'))).toEqual([]);
+  });
+
+  it('gives the baseline its peer ratios and its before-and-after table when it ran', () => {
+    const rows: [PhaseName, Row][] = [...ROWS, ['baselineWarm', row('baseline warm', 400, 100)], ['baselineVerify', row('baseline verify', 100, 200)]];
+    const report = renderReport(benchRun(rows, 'bef5453'));
+    expect(report).toContain('| baseline bef5453: ≥ 1.3× cheaper than the bare peer (CPU: peer ÷ baseline warm) | 2.00 (1.00–3.00) | yes |');
+    expect(report).toContain('| warm /auth/me: baseline ÷ this tree | 1.50 (1.00–2.00) |');
+    expect(report).toContain('| /auth/verify: baseline ÷ this tree | 1.50 (1.00–2.00) |');
+  });
+});
