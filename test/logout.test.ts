@@ -2,7 +2,7 @@
 import request from 'supertest';
 import { shortDigest } from '../src/redis/keys';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
-import { cognitoTakesRefreshToken } from './support/cognito-direct';
+import { cognitoTakesRefreshToken, loginAtCognito } from './support/cognito-direct';
 import { login, stack, TestFleet, users, type TestApp } from './support/stack';
 import { mintAccessToken } from './support/tokens';
 import { createUser } from './support/users';
@@ -191,6 +191,24 @@ describe('POST /auth/logout-all', () => {
     // cognito-local has no GlobalSignOut: the service's own record of the refresh token refuses it.
     const refresh = await request(b.app).post('/auth/refresh').send({ refresh_token: tokens.refresh_token });
     expectRefreshRefused(refresh, 'logged-out session');
+  });
+
+  it('refuses a refresh token the service never saw once logout-all has ended its session, on both endpoints', async () => {
+    const user = await createUser();
+    // Tokens taken straight from Cognito, as the hosted UI or another app gets them: the service holds no record.
+    const elsewhere = await loginAtCognito(user.username, user.password);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const here = await login(a.app, user);
+    await request(a.app).post('/auth/logout-all').set('Authorization', `Bearer ${here.access_token}`).expect(204);
+    expectLoggedOut(await me(b, elsewhere.accessToken));
+
+    expectRefreshRefused(await request(b.app).post('/auth/refresh').send({ refresh_token: elsewhere.refreshToken }), 'logged-out session');
+    const token = await request(b.app).post('/auth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: elsewhere.refreshToken });
+    expect(token.status).toBe(400);
+    expect(token.body).toEqual({ error: 'invalid_grant', error_description: 'The session of this refresh token has logged out.' });
+    // A session that began after logout-all refreshes as before.
+    const later = await loginAtCognito(user.username, user.password);
+    expect((await request(b.app).post('/auth/refresh').send({ refresh_token: later.refreshToken })).status).toBe(200);
   });
 
   it('answers logout-all without a token with 401', async () => {

@@ -40,3 +40,18 @@ export function expiresInOf(expiresIn: number | undefined, accessToken: string):
   const { exp } = decomposeUnverifiedJwt(accessToken).payload;
   return typeof exp === 'number' ? Math.max(0, exp - Math.floor(Date.now() / 1000)) : 3600;
 }
+
+/**
+ * When the session of a cognito-local refresh token began: cognito-local's refresh tokens are JWTs whose `iat` is
+ * the login's time (its token generator), and its refreshed access tokens carry the refresh's time as `auth_time`,
+ * where Amazon Cognito keeps the login's. Undefined when the token says nothing usable. Read, not trusted: only an
+ * earlier time than the access token's own can come of it, which refuses more, never less.
+ */
+export function localRefreshTokenAuthTime(refreshToken: string): number | undefined {
+  try {
+    const { iat } = decomposeUnverifiedJwt(refreshToken).payload;
+    return typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -21,7 +21,7 @@ import {
 } from '../signin/model';
 import type { CognitoClient } from './cognito-client';
 import { passwordPolicy, REFUSED, sameError, type CallErrors } from './cognito-errors';
-import { expiresInOf } from './cognito-local-quirks';
+import { expiresInOf, localRefreshTokenAuthTime } from './cognito-local-quirks';
 
 const grantRefused = (message: string) => (cause: unknown) => new InvalidGrantError(message, { cause });
 
@@ -91,7 +91,9 @@ export class SdkCognitoSignIn implements CognitoSignIn {
           REFRESH_ERRORS,
         );
     if (!output.AuthenticationResult) throw new InvalidGrantError('The refresh token was not accepted.');
-    return toTokenSet(output.AuthenticationResult);
+    const tokens = toTokenSet(output.AuthenticationResult);
+    if (!this.cognito.local) return tokens;
+    return { ...tokens, sessionAuthTime: localRefreshTokenAuthTime(refreshToken) };
   }
 
   async respondToChallenge(answer: ChallengeAnswer): Promise<LoginResult> {

@@ -10,6 +10,11 @@ export interface TokenSet {
   refreshToken?: string;
   /** Lifetime of the access token in seconds. */
   expiresIn: number;
+  /**
+   * A refresh only, where the endpoint's access tokens don't say it: when the refresh token's session began, epoch
+   * seconds. cognito-local resets `auth_time` on refresh; its refresh tokens carry the login's time.
+   */
+  sessionAuthTime?: number;
 }
 
 /** The MFA methods a user can pick or set up. */

@@ -64,9 +64,15 @@ export class SignInService {
     if (record) await this.refuseLoggedOut(record.sub, record.sessionId, record.authTime);
     const tokens = await this.cognito.refresh(refreshToken, record?.username);
     const session = issuedSessionOf(tokens.accessToken);
-    if (!record && session?.origin_jti) await this.refuseLoggedOut(session.sub, session.origin_jti, authTimeOf(session));
-    await this.remember(tokens);
-    return tokens;
+    // A refresh token the service has no record of (tokens straight from Cognito, or where origin_jti names the
+    // session): its session is judged by the tokens Cognito answers, by when that session began.
+    if (!record && session) {
+      const began = Math.min(authTimeOf(session), tokens.sessionAuthTime ?? Infinity);
+      await this.refuseLoggedOut(session.sub, sessionIdOf(session), began);
+    }
+    const { sessionAuthTime: _began, ...issued } = tokens;
+    await this.remember(issued);
+    return issued;
   }
 
   /** Throws invalid_grant when the session a refresh token belongs to has logged out. */
