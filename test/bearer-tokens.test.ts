@@ -1,7 +1,8 @@
 // What a Bearer token must pass: tokens minted with cognito-local's key (and others) through the real JWKS.
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { createHttpServer } from '../src/http/server';
 import { adversarialTokens } from './support/token-corpus';
 import { accessClaims, foreignKey, mintAccessToken, POOL_KID, POOL_PRIVATE_PEM, POOL_PUBLIC_PEM, signJwt } from './support/tokens';
 import { login, stack, TestFleet, users, type TestApp } from './support/stack';
@@ -27,6 +28,30 @@ async function expectInvalidToken(token: string, description: string): Promise<v
   expect(response.headers['www-authenticate']).toBe(
     `Bearer realm="api", error="invalid_token", error_description="${description}"`,
   );
+}
+
+/**
+ * The status the service's own HTTP server answers to GET /auth/me with this Authorization header, read from the
+ * status line as soon as it arrives: a server refusing headers too large answers 431 and then drops the connection
+ * with the rest of them unread, so a client may meet the reset before the response ends (supertest on Node 24 does).
+ */
+async function statusLineOf(authorization: string): Promise<number> {
+  const server = createHttpServer(api.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const call = httpRequest({ host: '127.0.0.1', port, path: '/auth/me', headers: { authorization } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      call.on('error', reject);
+      call.end();
+    });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 }
 
 describe('tokens the pool issued', () => {
@@ -105,8 +130,7 @@ describe('adversarial token corpus: each refused with 401 invalid_token and its 
 
   it('refuses a token with huge claims before reading it: 431 from the HTTP server', async () => {
     const token = mintAccessToken(stack.issuer, stack.clientId, { padding: 'x'.repeat(100_000) });
-    const response = await me(token);
-    expect(response.status).toBe(431);
+    expect(await statusLineOf(`Bearer ${token}`)).toBe(431);
   });
 
   it('refuses a replayed token after logout and after logout-all', async () => {
