@@ -27,25 +27,44 @@ beforeAll(async () => {
 });
 afterAll(() => fleet.close());
 
-/** Waits past a TTL: Redis expires keys by its own clock, so the contract is tested in real time (1 s TTLs). */
-const waitSeconds = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+/** A store under test, and how to let `seconds` pass for it. */
+interface StoreUnderTest {
+  store: DenylistStore;
+  pass: (seconds: number) => Promise<void>;
+}
 
-const stores: [string, (now: () => number) => DenylistStore][] = [
-  ...PROTOCOLS.map((protocol): [string, () => DenylistStore] => [
+const stores: [string, () => StoreUnderTest][] = [
+  // Redis expires keys by its own clock, so these runs wait in real time (1 s TTLs).
+  ...PROTOCOLS.map((protocol): [string, () => StoreUnderTest] => [
     `RedisDenylistStore over RESP${protocol}`,
-    () => new RedisDenylistStore(clientFor(protocol), { keyPrefix: fleet.prefix }),
+    () => ({
+      store: new RedisDenylistStore(clientFor(protocol), { keyPrefix: fleet.prefix }),
+      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+    }),
   ]),
-  ['MemoryDenylistStore', (now) => new MemoryDenylistStore(now)],
+  // The memory store reads the clock it is given: this run moves a fake one and waits for nothing.
+  [
+    'MemoryDenylistStore',
+    () => {
+      let now = Date.now();
+      return {
+        store: new MemoryDenylistStore(() => now),
+        pass: async (seconds) => {
+          now += seconds * 1000;
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(stores)('%s', (_name, makeStore) => {
   it('knows nothing of a user who never logged out', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     expect(await store.getRevocation(randomUUID(), 'session')).toEqual({ sessionRevoked: false, cutoff: null });
   });
 
   it('remembers a logged-out session, and only that one', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 60);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: true, cutoff: null });
@@ -54,26 +73,26 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets a logged-out session once its time to live has passed', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 1);
     await store.revokeSession(sub, 's2', 60);
-    await waitSeconds(1.1);
+    await pass(1.1);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
     expect(await store.getRevocation(sub, 's2')).toEqual({ sessionRevoked: true, cutoff: null });
   });
 
   it('shortens a logged-out session\'s time to live when it is revoked again with a shorter one', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeSession(sub, 's1', 60);
     await store.revokeSession(sub, 's1', 1);
-    await waitSeconds(1.1);
+    await pass(1.1);
     expect(await store.getRevocation(sub, 's1')).toEqual({ sessionRevoked: false, cutoff: null });
   });
 
   it('keeps the logout-all cut-off, refusing tokens authenticated at or before it', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60);
     const revocation = await store.getRevocation(sub, 'any');
@@ -84,7 +103,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('spares the one session a cut-off names, and a later cut-off replaces it', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60, 'kept');
     expect(await store.getRevocation(sub, 'kept')).toEqual({ sessionRevoked: false, cutoff: null });
@@ -95,7 +114,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('still refuses a spared session once it logs out', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 60, 'kept');
     await store.revokeSession(sub, 'kept', 60);
@@ -103,15 +122,15 @@ describe.each(stores)('%s', (_name, makeStore) => {
   });
 
   it('forgets the cut-off once its time to live has passed', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1000, 1);
-    await waitSeconds(1.1);
+    await pass(1.1);
     expect((await store.getRevocation(sub, 'any')).cutoff).toBeNull();
   });
 
   it('remembers, finds and forgets refresh token records by id', async () => {
-    const store = makeStore(Date.now);
+    const { store, pass } = makeStore();
     const id = refreshTokenId(`refresh-${randomUUID()}`);
     const record = { username: 'u', sub: randomUUID(), sessionId: 's', authTime: 123 };
     await store.rememberRefreshToken(id, record, 60);
@@ -120,8 +139,23 @@ describe.each(stores)('%s', (_name, makeStore) => {
     expect(await store.findRefreshToken(id)).toBeNull();
   });
 
+  it('follows a refreshed token\'s link to its login\'s session, for as long as the link lives', async () => {
+    const { store, pass } = makeStore();
+    const sub = randomUUID();
+    await store.linkSession(sub, 'refreshed', 'login', 1);
+    expect(await store.getSessionRevocation(sub, 'refreshed')).toEqual({ sessionId: 'login', sessionRevoked: false, cutoff: null });
+    await store.revokeSession(sub, 'login', 60);
+    expect(await store.getSessionRevocation(sub, 'refreshed')).toEqual({ sessionId: 'login', sessionRevoked: true, cutoff: null });
+    // A cut-off that spares the login spares the tokens linked to it; others it refuses.
+    await store.revokeAllUpTo(sub, 1000, 60, 'login');
+    expect(await store.getSessionRevocation(sub, 'refreshed')).toEqual({ sessionId: 'login', sessionRevoked: true, cutoff: null });
+    expect(await store.getSessionRevocation(sub, 'unlinked')).toEqual({ sessionId: 'unlinked', sessionRevoked: false, cutoff: 1000 });
+    await pass(1.1);
+    expect(await store.getSessionRevocation(sub, 'refreshed')).toEqual({ sessionId: 'refreshed', sessionRevoked: false, cutoff: 1000 });
+  });
+
   it('answers a ping', async () => {
-    await expect(makeStore(Date.now).ping()).resolves.toBeUndefined();
+    await expect(makeStore().store.ping()).resolves.toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
 // Logout that really logs out: two instances share one Redis; a logged-out token is refused on both at once.
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { shortDigest } from '../src/redis/keys';
 import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
@@ -137,6 +138,67 @@ describe('POST /auth/logout', () => {
     expect(ttl).toBeGreaterThan(86_400 + 60 - 10);
     expect(ttl).toBeLessThanOrEqual(86_400 + 60);
     expect((await me(b, tokens.access_token)).body).toEqual(LOGGED_OUT);
+  });
+});
+
+describe('one session is one session', () => {
+  const refreshed = async (api: TestApp, refreshToken: string) => {
+    const response = await request(api.app).post('/auth/refresh').send({ refresh_token: refreshToken });
+    expect(response.status).toBe(200);
+    return response.body.access_token as string;
+  };
+
+  it('ends the login, every token refreshed from it and its refresh token when a refreshed token logs out (no origin_jti)', async () => {
+    const user = await createUser();
+    const login1 = await login(a.app, user);
+    const a2 = await refreshed(b, login1.refresh_token);
+    const a3 = await refreshed(a, login1.refresh_token);
+    const other = await login(a.app, user);
+
+    await request(b.app).post('/auth/logout').set('Authorization', `Bearer ${a2}`).expect(204);
+
+    for (const token of [login1.access_token, a2, a3]) for (const api of [a, b]) expectLoggedOut(await me(api, token));
+    expectRefreshRefused(await request(a.app).post('/auth/refresh').send({ refresh_token: login1.refresh_token }), 'logged-out session');
+    // Another login of the same user is another session.
+    expect((await me(b, other.access_token)).status).toBe(200);
+  });
+
+  it('ends the tokens refreshed from a login when the login\'s own token logs out', async () => {
+    const user = await createUser();
+    const login1 = await login(a.app, user);
+    const a2 = await refreshed(a, login1.refresh_token);
+    await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${login1.access_token}`).expect(204);
+    expectLoggedOut(await me(b, a2));
+  });
+
+  it('spares the caller\'s whole session on a password change made with a refreshed token', async () => {
+    const user = await createUser();
+    const login1 = await login(a.app, user);
+    const a2 = await refreshed(a, login1.refresh_token);
+    const other = await login(b.app, user);
+    const newPassword = `New-${user.password}`;
+    await request(a.app)
+      .post('/auth/change-password')
+      .set('Authorization', `Bearer ${a2}`)
+      .send({ old_password: user.password, new_password: newPassword })
+      .expect(204);
+
+    for (const token of [login1.access_token, a2]) expect((await me(b, token)).status).toBe(200);
+    const again = await refreshed(b, login1.refresh_token);
+    expect((await me(a, again)).status).toBe(200);
+    expectLoggedOut(await me(a, other.access_token));
+  });
+
+  it('ends every token of a session that carries origin_jti (Amazon Cognito\'s tokens), whichever logs out', async () => {
+    const sub = randomUUID();
+    const session = randomUUID();
+    const first = mintAccessToken(stack.issuer, stack.clientId, { sub, jti: session, origin_jti: session });
+    const later = mintAccessToken(stack.issuer, stack.clientId, { sub, origin_jti: session });
+    const another = mintAccessToken(stack.issuer, stack.clientId, { sub, origin_jti: randomUUID() });
+    await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${later}`).expect(204);
+    expectLoggedOut(await me(b, first));
+    expectLoggedOut(await me(b, later));
+    expect((await me(b, another)).status).toBe(200);
   });
 });
 

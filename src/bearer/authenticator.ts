@@ -36,8 +36,14 @@ export class Authenticator {
       known = Object.freeze(rest);
       this.principals.set(claims, known);
     }
-    const principal: Principal = { ...known, accessToken: token };
-    const revocation = await this.denylist.getRevocation(principal.sub, principal.sessionId);
+    if (claims.origin_jti !== undefined) {
+      const principal: Principal = { ...known, accessToken: token };
+      const revocation = await this.denylist.getRevocation(principal.sub, principal.sessionId);
+      return { principal, loggedOut: isRevoked(revocation, principal.authTime) };
+    }
+    // Without origin_jti a refresh gives a new jti: the link the refresh left makes the token one with its login.
+    const revocation = await this.denylist.getSessionRevocation(known.sub, known.sessionId);
+    const principal: Principal = { ...known, sessionId: revocation.sessionId, accessToken: token };
     return { principal, loggedOut: isRevoked(revocation, principal.authTime) };
   }
 }

@@ -12,6 +12,12 @@ export interface Revocation {
   cutoff: number | null;
 }
 
+/** What the store knows about the session a token belongs to, once any link is followed. */
+export interface SessionRevocation extends Revocation {
+  /** The session the token belongs to: the one it was linked to at refresh, else the one it names. */
+  sessionId: string;
+}
+
 /** How `raiseCutoff` treats a cut-off of the same second that spares a session. */
 export interface RaiseCutoffOptions {
   /**
@@ -55,6 +61,18 @@ export interface DenylistStore {
   raiseCutoff(sub: string, cutoff: number, ttlSeconds: number, options?: RaiseCutoffOptions): Promise<boolean>;
   /** Reads, in one round trip, whether the session logged out and the user's cut-off. */
   getRevocation(sub: string, sessionId: string): Promise<Revocation>;
+  /**
+   * Links a token's own session id (`tokenSessionId`, its `jti`) to the session it was refreshed from, for
+   * `ttlSeconds` (the token's lifetime). Only for tokens that carry no `origin_jti`: theirs is a new `jti` on every
+   * refresh, and only this link keeps them one session with their login.
+   */
+  linkSession(sub: string, tokenSessionId: string, sessionId: string, ttlSeconds: number): Promise<void>;
+  /**
+   * getRevocation, following a link: reads the token's own session, the cut-off and the link in one round trip,
+   * and, when the token is linked, the session it is linked to (a second round trip, refreshed tokens only). The
+   * answer is about the session the token belongs to.
+   */
+  getSessionRevocation(sub: string, tokenSessionId: string): Promise<SessionRevocation>;
   /** Remembers a refresh token by its id (see `refreshTokenId`), for `ttlSeconds`. */
   rememberRefreshToken(tokenId: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void>;
   /** Looks a refresh token up by its id; null when unknown or expired. */

@@ -1,9 +1,11 @@
 // In-process DenylistStore: for a single instance and tests; refused in production by the configuration.
-import { supersedes, type RaiseCutoffOptions, type RefreshTokenRecord, type Revocation, type DenylistStore } from './denylist-store';
+import { supersedes, type RaiseCutoffOptions, type RefreshTokenRecord, type Revocation, type DenylistStore, type SessionRevocation } from './denylist-store';
 
 interface UserEntry {
   /** Logged-out session id → expiry (epoch ms). */
   sessions: Map<string, number>;
+  /** A refreshed token's session id → the session it was refreshed from, and the link's expiry (epoch ms). */
+  links: Map<string, { sessionId: string; expiresAt: number }>;
   cutoff?: { value: number; expiresAt: number; spareSessionId?: string };
 }
 
@@ -45,6 +47,19 @@ export class MemoryDenylistStore implements DenylistStore {
     return { sessionRevoked: sessionExpiry !== undefined && sessionExpiry > now, cutoff };
   }
 
+  async linkSession(sub: string, tokenSessionId: string, sessionId: string, ttlSeconds: number): Promise<void> {
+    this.entry(sub).links.set(tokenSessionId, { sessionId, expiresAt: this.now() + ttlSeconds * 1000 });
+    this.sweep();
+  }
+
+  async getSessionRevocation(sub: string, tokenSessionId: string): Promise<SessionRevocation> {
+    const own = await this.getRevocation(sub, tokenSessionId);
+    const link = this.users.get(sub)?.links.get(tokenSessionId);
+    if (!link || link.expiresAt <= this.now()) return { sessionId: tokenSessionId, ...own };
+    const of = await this.getRevocation(sub, link.sessionId);
+    return { sessionId: link.sessionId, sessionRevoked: own.sessionRevoked || of.sessionRevoked, cutoff: of.cutoff };
+  }
+
   async rememberRefreshToken(tokenId: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void> {
     this.refreshTokens.set(tokenId, { record, expiresAt: this.now() + ttlSeconds * 1000 });
     this.sweep();
@@ -64,7 +79,7 @@ export class MemoryDenylistStore implements DenylistStore {
   private entry(sub: string): UserEntry {
     let entry = this.users.get(sub);
     if (!entry) {
-      entry = { sessions: new Map() };
+      entry = { sessions: new Map(), links: new Map() };
       this.users.set(sub, entry);
     }
     return entry;
@@ -78,7 +93,8 @@ export class MemoryDenylistStore implements DenylistStore {
     for (const [sub, entry] of this.users) {
       for (const [sessionId, expiresAt] of entry.sessions) if (expiresAt <= now) entry.sessions.delete(sessionId);
       if (entry.cutoff && entry.cutoff.expiresAt <= now) delete entry.cutoff;
-      if (entry.sessions.size === 0 && !entry.cutoff) this.users.delete(sub);
+      for (const [id, link] of entry.links) if (link.expiresAt <= now) entry.links.delete(id);
+      if (entry.sessions.size === 0 && entry.links.size === 0 && !entry.cutoff) this.users.delete(sub);
     }
     for (const [tokenId, { expiresAt }] of this.refreshTokens) if (expiresAt <= now) this.refreshTokens.delete(tokenId);
   }

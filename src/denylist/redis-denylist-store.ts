@@ -3,7 +3,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { TemporarilyUnavailableError } from '../errors';
 import { noMetrics, secondsSince, type Metrics } from '../metrics/metrics';
 import { DenylistKeys, shortDigest } from '../redis/keys';
-import type { RaiseCutoffOptions, RefreshTokenRecord, Revocation, DenylistStore } from './denylist-store';
+import type { RaiseCutoffOptions, RefreshTokenRecord, Revocation, DenylistStore, SessionRevocation } from './denylist-store';
 
 type RedisClient = Redis | Cluster;
 
@@ -19,6 +19,8 @@ export interface RedisDenylistStoreOptions {
  * Session state in Redis, laid out for few bytes and one round trip per request:
  * - `<prefix>{<user>}<session>` = `1`: a logged-out session, until its TTL;
  * - `<prefix>{<user>}` = `<cutoff>`, or `<cutoff> <spared session>`: the user's logout-all cut-off, until its TTL;
+ * - `<prefix>{<user>}~<token session>` = `<session>`: a refreshed token without `origin_jti` linked to the session
+ *   it was refreshed from, for the token's lifetime;
  * - `<prefix>r:<refresh token id>` = JSON: a refresh token record, until its TTL.
  * `<user>` and `<session>` are short digests of `sub` and the session id (see shortDigest). A logged-out session is
  * then one short key whose value Redis shares among all keys: a string key per session takes fewer bytes than a
@@ -36,8 +38,10 @@ export class RedisDenylistStore implements DenylistStore {
   readonly keys: DenylistKeys;
   private readonly metrics: Metrics;
   private readonly batchReads: boolean;
-  /** The reads waiting for this turn's MGET: two keys each, and who to answer. */
-  private pending: { keys: string[]; answers: { resolve: (values: (string | null)[]) => void; reject: (err: unknown) => void }[] } | undefined;
+  /** The reads waiting for this turn's MGET: their keys, and who to answer with how many values. */
+  private pending:
+    | { keys: string[]; answers: { count: number; resolve: (values: (string | null)[]) => void; reject: (err: unknown) => void }[] }
+    | undefined;
 
   constructor(redis: RedisClient, options: RedisDenylistStoreOptions) {
     this.redis = redis;
@@ -70,20 +74,33 @@ export class RedisDenylistStore implements DenylistStore {
   }
 
   async getRevocation(sub: string, sessionId: string): Promise<Revocation> {
-    const keys = this.keysOf(sub, sessionId);
-    const [session, cutoff] = this.batchReads ? await this.readInTurn(keys) : await this.call('mget', () => this.redis.mget(...keys));
+    const [session, cutoff] = await this.read(this.keysOf(sub, sessionId));
     return { sessionRevoked: session !== null, cutoff: parseCutoff(cutoff, sessionId) };
   }
 
-  /** The values of `keys`, read with the other reads of this turn of the event loop in one MGET. */
-  private readInTurn(keys: readonly [string, string]): Promise<(string | null)[]> {
+  async linkSession(sub: string, tokenSessionId: string, sessionId: string, ttlSeconds: number): Promise<void> {
+    await this.call('set', () => this.redis.set(this.keys.link(sub, tokenSessionId), sessionId, 'EX', ttlSeconds));
+  }
+
+  async getSessionRevocation(sub: string, tokenSessionId: string): Promise<SessionRevocation> {
+    const [session, cutoff, linked] = await this.read([...this.keysOf(sub, tokenSessionId), this.keys.link(sub, tokenSessionId)]);
+    if (linked === null || linked === undefined) {
+      return { sessionId: tokenSessionId, sessionRevoked: session !== null, cutoff: parseCutoff(cutoff, tokenSessionId) };
+    }
+    const of = await this.getRevocation(sub, linked);
+    return { sessionId: linked, sessionRevoked: session !== null || of.sessionRevoked, cutoff: of.cutoff };
+  }
+
+  /** The values of `keys` (all of one user's slot): batched with this turn's other reads on a single server. */
+  private read(keys: string[]): Promise<(string | null)[]> {
+    if (!this.batchReads) return this.call('mget', () => this.redis.mget(...keys));
     return new Promise((resolve, reject) => {
       if (!this.pending) {
         this.pending = { keys: [], answers: [] };
         setImmediate(() => this.flushReads());
       }
       this.pending.keys.push(...keys);
-      this.pending.answers.push({ resolve, reject });
+      this.pending.answers.push({ count: keys.length, resolve, reject });
     });
   }
 
@@ -91,7 +108,13 @@ export class RedisDenylistStore implements DenylistStore {
     const { keys, answers } = this.pending!;
     this.pending = undefined;
     this.call('mget', () => this.redis.mget(keys)).then(
-      (values) => answers.forEach(({ resolve }, i) => resolve(values.slice(2 * i, 2 * i + 2))),
+      (values) => {
+        let at = 0;
+        for (const { count, resolve } of answers) {
+          resolve(values.slice(at, at + count));
+          at += count;
+        }
+      },
       (err: unknown) => answers.forEach(({ reject }) => reject(err)),
     );
   }

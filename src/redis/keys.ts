@@ -31,6 +31,12 @@ export class DenylistKeys {
     return `${userKey}${shortDigest(sessionId)}`;
   }
 
+  /** The link of a refreshed token (its own session id) to the session it was refreshed from. */
+  link(sub: string, tokenSessionId: string): string {
+    // `~` is no base64url character: a link's key never equals a session's.
+    return `${this.user(sub)}~${shortDigest(tokenSessionId)}`;
+  }
+
   /** A refresh token record, by the token's id. */
   refreshToken(tokenId: string): string {
     return `${this.prefix}r:${tokenId}`;

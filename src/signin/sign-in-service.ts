@@ -71,7 +71,12 @@ export class SignInService {
       await this.refuseLoggedOut(session.sub, sessionIdOf(session), began);
     }
     const { sessionAuthTime: _began, ...issued } = tokens;
-    await this.remember(issued);
+    if (record && session && !session.origin_jti) {
+      // A new jti, so a new session by its claims: linked to the login's for as long as the token lives.
+      const ttl = Math.max(1, (session.exp ?? 0) + CLOCK_SKEW_SECONDS - Math.floor(this.now() / 1000));
+      await this.denylist.linkSession(session.sub, sessionIdOf(session), record.sessionId, ttl);
+    }
+    await this.remember(issued, record?.sessionId);
     return issued;
   }
 
@@ -195,7 +200,7 @@ export class SignInService {
    * back to the session that logged out, and it gives the username SECRET_HASH needs. Amazon Cognito's tokens carry
    * `origin_jti`: a refresh is checked by the tokens it gives, and nothing is kept per login.
    */
-  private async remember(tokens: TokenSet): Promise<void> {
+  private async remember(tokens: TokenSet, sessionId?: string): Promise<void> {
     if (!tokens.refreshToken) return;
     const claims = issuedSessionOf(tokens.accessToken);
     if (!claims || claims.origin_jti) return;
@@ -204,7 +209,8 @@ export class SignInService {
       {
         username: claims.username,
         sub: claims.sub,
-        sessionId: sessionIdOf(claims),
+        // A rotated refresh token stays in the session of the one it replaced.
+        sessionId: sessionId ?? sessionIdOf(claims),
         authTime: authTimeOf(claims),
       },
       this.ttl,
@@ -216,10 +222,10 @@ export class SignInService {
  * The session claims of an access token Cognito has just issued to this service, each checked for its type. The
  * token comes straight from Cognito over TLS: it is read here, not verified, and not trusted as a credential.
  */
-function issuedSessionOf(accessToken: string): (SessionClaims & { username: string }) | undefined {
-  const { sub, username, jti, origin_jti, iat, auth_time } = decomposeUnverifiedJwt(accessToken).payload;
+function issuedSessionOf(accessToken: string): (SessionClaims & { username: string; exp?: number }) | undefined {
+  const { sub, username, jti, origin_jti, iat, auth_time, exp } = decomposeUnverifiedJwt(accessToken).payload;
   if (typeof sub !== 'string' || !sub || typeof username !== 'string' || !username) return undefined;
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const seconds = (value: unknown) => (typeof value === 'number' ? value : undefined);
-  return { sub, username, jti: text(jti), origin_jti: text(origin_jti), iat: seconds(iat), auth_time: seconds(auth_time) };
+  return { sub, username, jti: text(jti), origin_jti: text(origin_jti), iat: seconds(iat), auth_time: seconds(auth_time), exp: seconds(exp) };
 }
