@@ -34,7 +34,7 @@ function accessToken(sub: string, originJti: boolean): string {
   })}.unsigned`;
 }
 
-/** Labelled stand-in for Cognito: answers every login with fresh tokens; nothing else is called here. */
+/** Labelled stand-in for Cognito: answers every login and refresh with fresh tokens; nothing else is called here. */
 function standInCognito(originJti: boolean): CognitoSignIn {
   const unused = () => Promise.reject(new Error('not used by the footprint bench'));
   return {
@@ -42,7 +42,8 @@ function standInCognito(originJti: boolean): CognitoSignIn {
       // Amazon Cognito's refresh tokens are encrypted JWTs of about 1.7 kB.
       tokens: { accessToken: accessToken(username, originJti), refreshToken: `${randomUUID()}.${'r'.repeat(1700)}`, expiresIn: ACCESS_SECONDS },
     }),
-    refresh: unused,
+    // The refreshed token's user is the record's: the stand-in reads it back from the username it is given.
+    refresh: async (_refreshToken, username) => ({ accessToken: accessToken(username ?? randomUUID(), originJti), expiresIn: ACCESS_SECONDS }),
     respondToChallenge: unused,
     revokeRefreshToken: unused,
     globalSignOut: unused,
@@ -96,6 +97,10 @@ export interface Footprint {
   loginNoOriginJti: number;
   /** Bytes per logout (a logged-out session). */
   logout: number;
+  /** Bytes per refresh with Amazon Cognito's tokens (`origin_jti`): nothing is stored. */
+  refreshAmazon: number;
+  /** Bytes per refresh where tokens carry no `origin_jti`: the link of the new token to its login's session. */
+  refreshNoOriginJti: number;
   /** Bytes per (client IP, username) login counter, kept LOGIN_RATE_WINDOW_SECONDS. */
   rateLimitCounter: number;
 }
@@ -115,7 +120,14 @@ export async function measureFootprint(redis: Redis, prefix: string, sessions: n
   const loginAmazon = await bytesPer(redis, sessions, () => amazon.login(randomUUID(), 'unused'));
   log(`Redis footprint: ${sessions} logins with cognito-local's tokens (no origin_jti)`);
   const local = signIn(false);
-  const loginNoOriginJti = await bytesPer(redis, sessions, () => local.login(randomUUID(), 'unused'));
+  const refreshTokens: string[] = [];
+  const loginNoOriginJti = await bytesPer(redis, sessions, async () => {
+    const result = await local.login(randomUUID(), 'unused');
+    if ('tokens' in result && result.tokens.refreshToken) refreshTokens.push(result.tokens.refreshToken);
+  });
+  log(`Redis footprint: ${sessions} refreshes of those logins (no origin_jti), then as many with Amazon Cognito's tokens`);
+  const refreshNoOriginJti = await bytesPer(redis, sessions, (i) => local.refresh(refreshTokens[i]!));
+  const refreshAmazon = await bytesPer(redis, sessions, () => amazon.refresh(`${randomUUID()}.${'r'.repeat(1700)}`));
   await deleteKeys(redis, prefix);
 
   log(`Redis footprint: ${sessions} rate-limit counters`);
@@ -131,7 +143,7 @@ export async function measureFootprint(redis: Redis, prefix: string, sessions: n
   const bytesPerLogout = await bytesPer(redis, sessions, logout);
   log(`filling Redis up to ${loggedOut} logged-out sessions`);
   await times(loggedOut - sessions, (i) => logout(sessions + i), (done) => log(`  ${done + sessions} logged-out sessions`));
-  return { loginAmazon, loginNoOriginJti, logout: bytesPerLogout, rateLimitCounter };
+  return { loginAmazon, loginNoOriginJti, logout: bytesPerLogout, refreshAmazon, refreshNoOriginJti, rateLimitCounter };
 }
 
 /** A principal as requireAuth would build it for a token of `sub`, with a session of its own. */

@@ -203,7 +203,8 @@ export function renderReport(run: BenchRun): string {
     '',
     `Redis footprint, from \`INFO memory\` over ${fmt(settings.sessions)} of each: a login with Amazon Cognito's tokens (\`origin_jti\`) keeps ${fmt(footprint.loginAmazon, 1)} bytes; ` +
       `one with tokens that carry no \`origin_jti\` (cognito-local) keeps its refresh token record, ${fmt(footprint.loginNoOriginJti, 1)} bytes; ` +
-      `a logout ${fmt(footprint.logout, 1)} bytes; a login's (client IP, username) budget counter ${fmt(footprint.rateLimitCounter, 1)} bytes for its window.`,
+      `a logout ${fmt(footprint.logout, 1)} bytes; a refresh with Amazon Cognito's tokens ${fmt(footprint.refreshAmazon, 1)} bytes, and where tokens carry no \`origin_jti\` ` +
+      `${fmt(footprint.refreshNoOriginJti, 1)} bytes (the new token's link to its login's session, for the token's lifetime); a login's (client IP, username) budget counter ${fmt(footprint.rateLimitCounter, 1)} bytes for its window.`,
     '',
     `Event-loop delay of the service under this load (median of its phases' p99): ${fmt(median(lag.map((l) => l.p99)), 1)} ms, max ${fmt(Math.max(...lag.map((l) => l.max)), 1)} ms.`,
     '',

@@ -28,7 +28,7 @@ function benchRun(rows: [PhaseName, Row][], baselineRef?: string): BenchRun {
     settings: { rounds: 2, seconds: 1, connections: 1, pinned: false, sessions: 10, loggedOut: 10, cacheTokens: 10, baselineRef },
     rows: Object.fromEntries(rows),
     awsJwtVerifyAlone: [50, 40],
-    footprint: { loginAmazon: 0, loginNoOriginJti: 300, logout: 120, rateLimitCounter: 130 },
+    footprint: { loginAmazon: 0, loginNoOriginJti: 300, logout: 120, refreshAmazon: 0, refreshNoOriginJti: 125, rateLimitCounter: 130 },
     cacheMemory: [{ tokens: 10, rssMb: 100, heapMb: 20 }],
     requestLog: { lines: 10, requests: 10 },
     securityHeaders: { checked: 12, missing: [] },
