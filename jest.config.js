@@ -4,7 +4,16 @@
  * files run one at a time. Jest's worker count is one setting for the whole run, not one per project, so `npm test`
  * runs the projects one after the other: the unit files on every core, then the integration files on one worker.
  */
-const shared = { preset: 'ts-jest', testEnvironment: 'node' };
+const shared = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  // oauth4webapi ships ES modules only: compiled to CommonJS like the tests (Jest loads ESM natively only on Node 24.9+).
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    '^.+/oauth4webapi/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, checkJs: false }, diagnostics: false }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!oauth4webapi/)'],
+};
 
 module.exports = {
   testTimeout: 20000,

@@ -28,6 +28,7 @@ import { createRedisClient } from './redis/redis-client';
 import { redisBudgetStore } from './redis/budget-store';
 import { AccountService } from './signin/account-service';
 import { AdminService } from './signin/admin-service';
+import { TokenRevocation } from './signin/token-revocation';
 import type { CognitoAccounts, CognitoAdmin, CognitoSignIn, UserDirectory } from './signin/model';
 import { SignInService } from './signin/sign-in-service';
 import { Readiness } from './start-up';
@@ -100,10 +101,12 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
   const users = parts.users ?? new SdkUserLookup(cognito);
+  const authenticator = new Authenticator(verifier, denylist, config.groupScopes);
   const app = createApp({
     config,
     logger,
-    authenticator: new Authenticator(verifier, denylist, config.groupScopes),
+    authenticator,
+    revocation: new TokenRevocation(authenticator, signIn),
     signIn,
     accounts: new AccountService(parts.cognitoAccounts ?? new SdkCognitoAccounts(cognito), signIn, logger, users),
     admin: new AdminService(parts.cognitoAdmin ?? new SdkCognitoAdmin(cognito), users, signIn, logger),

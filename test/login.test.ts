@@ -197,12 +197,24 @@ describe('POST /auth/token', () => {
       .type('form')
       .send(form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
     expect(response.status).toBe(200);
+    // No ID token unless scope asks for openid: its issuer is Cognito's, not this service's RFC 8414 issuer.
     expect(response.body).toEqual({
       access_token: expect.any(String),
-      id_token: expect.any(String),
       token_type: 'Bearer',
       expires_in: expect.any(Number),
     });
+  });
+
+  it('returns an ID token only when scope asks for openid, as OpenID Connect does', async () => {
+    // A user of its own: the demo users' login budgets are spent by the other cases of this file.
+    const user = await createUser({ groups: ['readers'] });
+    const withOpenid = await passwordGrant(user, { scope: 'openid books/read' });
+    expect(withOpenid.status).toBe(200);
+    expect(withOpenid.body.id_token).toEqual(expect.any(String));
+    const without = await passwordGrant(user, { scope: 'books/read' });
+    expect(without.status).toBe(200);
+    expect(without.body).not.toHaveProperty('id_token');
+    expect(without.body.refresh_token).toEqual(expect.any(String));
   });
 });
 

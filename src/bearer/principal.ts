@@ -16,8 +16,10 @@ export interface Principal {
   groups: string[];
   /** Always `access`. */
   tokenUse: 'access';
-  /** The session the token belongs to: `origin_jti`, else `jti`. */
+  /** The session the token belongs to: `origin_jti`, else `jti` (or, refreshed, its login's, see the denylist). */
   sessionId: string;
+  /** The token's own id (`jti`), when it has one. */
+  tokenId?: string;
   /** `iat`, epoch seconds. */
   issuedAt: number;
   /** `exp`, epoch seconds. */
@@ -82,6 +84,7 @@ export function toPrincipal(
     groups: Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [],
     tokenUse: 'access',
     sessionId: sessionIdOf(claims),
+    tokenId: claims.jti,
     issuedAt: claims.iat ?? 0,
     expiresAt: claims.exp,
     authTime: authTimeOf(claims),

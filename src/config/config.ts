@@ -68,6 +68,13 @@ export interface Config {
   sessionTtlSeconds: number;
   /** Scopes each Cognito group grants. */
   groupScopes: GroupScopes;
+  /** Who may call `/auth/introspect` (RFC 7662). */
+  introspection: {
+    /** Client id → secret, for HTTP Basic (INTROSPECTION_CLIENTS). */
+    clients: Map<string, string>;
+    /** A Bearer access token carrying this scope may call it (INTROSPECTION_SCOPE). */
+    scope: string;
+  };
   /**
    * Budgets of the routes that need no token: `limit` per (client IP, username) and per user for credential checks
    * made with a token, `addressLimit` per client IP across usernames, both per `windowSeconds`.
@@ -155,6 +162,11 @@ const envSchema = z
     GROUP_SCOPES: groupScopesText,
     CORS_ORIGINS: commaList,
     PUBLIC_URL: httpUrl.refine((value) => value === undefined || !/[?#]/.test(value), 'must have no query or fragment'),
+    INTROSPECTION_CLIENTS: commaList.refine(
+      (pairs) => pairs.every((pair) => /^[^:\s]+:\S+$/.test(pair)),
+      'must be id:secret,id:secret',
+    ),
+    INTROSPECTION_SCOPE: optionalText.default('auth/introspect').refine((value) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(value ?? ''), 'must be one scope'),
     LOGIN_RATE_LIMIT: positiveInt(10),
     LOGIN_IP_RATE_LIMIT: positiveInt(100),
     LOGIN_RATE_WINDOW_SECONDS: positiveInt(900),
@@ -257,6 +269,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     keyPrefix: e.REDIS_KEY_PREFIX,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     groupScopes: e.GROUP_SCOPES,
+    introspection: {
+      clients: new Map(e.INTROSPECTION_CLIENTS.map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)])),
+      scope: e.INTROSPECTION_SCOPE ?? 'auth/introspect',
+    },
     loginRateLimit: {
       limit: e.LOGIN_RATE_LIMIT,
       addressLimit: e.LOGIN_IP_RATE_LIMIT,

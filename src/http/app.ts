@@ -9,6 +9,7 @@ import type { Config } from '../config/config';
 import type { Metrics } from '../metrics/metrics';
 import type { AccountService } from '../signin/account-service';
 import type { AdminService } from '../signin/admin-service';
+import type { TokenRevocation } from '../signin/token-revocation';
 import type { SignInService } from '../signin/sign-in-service';
 import type { Readiness } from '../start-up';
 import { createBudgets } from './budgets';
@@ -33,6 +34,8 @@ export interface AppDeps {
   accounts: AccountService;
   /** What administrators do to other users' sessions. */
   admin: AdminService;
+  /** RFC 7009 revocation and RFC 7662 introspection. */
+  revocation: TokenRevocation;
   /** The example resource's storage. */
   books: BookStore;
   /** What /readyz reports. */
@@ -89,6 +92,9 @@ export function createApp(deps: AppDeps): Express {
     signIn: deps.signIn,
     accounts: deps.accounts,
     admin: deps.admin,
+    revocation: deps.revocation,
+    authenticator: deps.authenticator,
+    introspection: config.introspection,
     books: deps.books,
     readiness: deps.readiness,
     metrics,

@@ -17,14 +17,15 @@ export interface ClientCredentials {
   client_secret?: string;
 }
 
-function safeEqual(a: string, b: string): boolean {
+/** Compares two secrets in constant time (for equal lengths; a length differs at once, which tells nothing). */
+export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** The id and secret of HTTP Basic client authentication; both parts are form-urlencoded before they are joined. */
-function basicCredentials(authorization: string): ClientCredentials {
+export function basicCredentials(authorization: string): ClientCredentials {
   const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw new InvalidClientError('The Basic client credentials are malformed.');
@@ -35,8 +36,11 @@ function basicCredentials(authorization: string): ClientCredentials {
   }
 }
 
-/** Client credentials are optional; when sent (form or HTTP Basic), they must be `client`'s. */
-export function checkClient(req: Request, form: ClientCredentials, client: TokenClient): void {
+/**
+ * Client credentials are optional; when sent (form or HTTP Basic), they must be `client`'s. Returns the client id
+ * the caller named, if any.
+ */
+export function checkClient(req: Request, form: ClientCredentials, client: TokenClient): string | undefined {
   const authorization = req.get('authorization');
   const basic = authorization?.toLowerCase().startsWith('basic ') ? basicCredentials(authorization) : undefined;
   // RFC 6749 §2.3: one authentication method per request. A form client_id naming the Basic client is only a repeat.
@@ -49,4 +53,5 @@ export function checkClient(req: Request, form: ClientCredentials, client: Token
   if (sent.client_secret && !(client.clientSecret && safeEqual(sent.client_secret, client.clientSecret))) {
     throw new InvalidClientError('Invalid client credentials.');
   }
+  return sent.client_id || undefined;
 }

@@ -2,6 +2,8 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { AccountService } from '../signin/account-service';
 import type { AdminService } from '../signin/admin-service';
+import type { TokenRevocation } from '../signin/token-revocation';
+import type { Authenticator } from '../bearer/authenticator';
 import type { BookStore } from '../books/book-store';
 import type { CognitoConfig } from '../config/config';
 import type { GroupScopes } from '../config/group-scopes';
@@ -16,6 +18,7 @@ import { adminHandlers } from './handlers/admin';
 import { bookHandlers } from './handlers/books';
 import { FORWARD_AUTH_PATHS, forwardAuth } from './handlers/forward-auth';
 import { docsRoutes, healthz, metaHandlers } from './handlers/meta';
+import { oauthHandlers } from './handlers/oauth';
 import { logoutSendsRefreshToken, me, signInHandlers } from './handlers/sign-in';
 import { isPasswordGrant, tokenEndpoint } from './handlers/token-endpoint';
 import { requireMediaType } from './media-type';
@@ -37,6 +40,10 @@ export interface RouteDeps {
   signIn: SignInService;
   accounts: AccountService;
   admin: AdminService;
+  revocation: TokenRevocation;
+  authenticator: Authenticator;
+  /** Who may call /auth/introspect. */
+  introspection: { clients: Map<string, string>; scope: string };
   books: BookStore;
   readiness: Readiness;
   metrics: Metrics;
@@ -72,6 +79,15 @@ export function routeTable(deps: RouteDeps): Route[] {
     publicUrl: deps.publicUrl,
     openapi: deps.openapi,
   });
+  const oauth = oauthHandlers({
+    revocation: deps.revocation,
+    authenticator: deps.authenticator,
+    cognito: deps.cognito,
+    introspection: deps.introspection,
+    issuer: deps.cognito.issuer,
+    scopes: scopesSupported(deps.groupScopes),
+    publicUrl: deps.publicUrl,
+  });
   const docs = docsRoutes({ openapi: deps.openapi, clientId: deps.cognito.clientId, persistAuthorization: deps.docsPersistAuthorization });
   const token = tokenEndpoint({ signIn: deps.signIn, client: deps.cognito, groupScopes: deps.groupScopes });
   const verify = forwardAuth({ requireScopes: deps.guards.scopes, metrics: deps.metrics });
@@ -89,6 +105,9 @@ export function routeTable(deps: RouteDeps): Route[] {
     { method: 'post', path: '/auth/challenge', access: 'no-token', body: 'json', budgets: login, handler: signIn.challenge },
     { method: 'post', path: '/auth/logout', access: 'bearer-admitting-logged-out', admitLoggedOut: (req) => logoutSendsRefreshToken(req.body), body: 'json', handler: signIn.logout },
     { method: 'post', path: '/auth/logout-all', access: 'bearer', handler: signIn.logoutAll },
+    { method: 'post', path: '/auth/revoke', access: 'no-token', body: 'form', oauthErrors: true, budgets: ['address'], handler: oauth.revoke },
+    // The caller authenticates in the handler (HTTP Basic or a Bearer token with the scope): gateways ask per request.
+    { method: 'post', path: '/auth/introspect', access: 'open', body: 'form', oauthErrors: true, handler: oauth.introspect },
 
     { method: 'post', path: '/auth/signup', access: 'no-token', body: 'json', budgets: login, handler: accounts.signUp },
     { method: 'post', path: '/auth/confirm', access: 'no-token', body: 'json', budgets: login, handler: accounts.confirm },
@@ -108,6 +127,7 @@ export function routeTable(deps: RouteDeps): Route[] {
 
     { method: 'get', path: '/readyz', access: 'open', handler: meta.readyz },
     { method: 'get', path: '/.well-known/oauth-protected-resource', access: 'open', handler: meta.protectedResource },
+    { method: 'get', path: '/.well-known/oauth-authorization-server', access: 'open', handler: oauth.authorizationServer },
     { method: 'get', path: '/openapi.json', access: 'open', handler: meta.openapi },
     { method: 'use', path: '/docs', access: 'open', handler: docs },
   ];

@@ -9,6 +9,8 @@ export const SCOPES = {
   booksWrite: 'books/write',
   /** End another user's sessions or disable the user, `POST /admin/users/{username}/…`. */
   adminUsers: 'admin/users',
+  /** Call `POST /auth/introspect` with a Bearer token (the default INTROSPECTION_SCOPE). */
+  authIntrospect: 'auth/introspect',
 } as const;
 
 /** The groups of the pool and the scopes each grants: the value of GROUP_SCOPES where the pool is this one. */

@@ -128,6 +128,34 @@ export class SignInService {
   }
 
   /**
+   * RFC 7009 for a refresh token: its session is refused here from now on, and Cognito revokes it. The session is
+   * the service's record's where it keeps one; else the `origin_jti` of the tokens Cognito answers to it (asked
+   * first, since only then can the session be named). A token Cognito doesn't take (unknown, expired, revoked, of
+   * another client) ends nothing and is no error: RFC 7009 answers 200 for those. 503 when Cognito can't answer now.
+   */
+  async revokeRefreshToken(refreshToken: string): Promise<void> {
+    const tokenId = refreshTokenId(refreshToken);
+    const record = await this.denylist.findRefreshToken(tokenId);
+    if (record) {
+      await this.denylist.revokeSession(record.sub, record.sessionId, this.ttl);
+    } else {
+      try {
+        const session = issuedSessionOf((await this.cognito.refresh(refreshToken, undefined)).accessToken);
+        if (session) await this.denylist.revokeSession(session.sub, sessionIdOf(session), this.ttl);
+      } catch (err) {
+        if (err instanceof InvalidGrantError) return;
+        throw err;
+      }
+    }
+    try {
+      await this.cognito.revokeRefreshToken(refreshToken);
+    } catch (err) {
+      if (!(err instanceof InvalidGrantError)) throw err;
+    }
+    if (record) await this.denylist.forgetRefreshToken(tokenId);
+  }
+
+  /**
    * Shortens the denylist entries of the sessions whose refresh token Cognito has just revoked, to Cognito's
    * longest access token lifetime (plus the clock skew the verifier allows). The presented session qualifies only
    * when that refresh token is known to be its own: the service's record says so, or Cognito now refuses the

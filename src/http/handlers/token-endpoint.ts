@@ -50,8 +50,15 @@ export function tokenEndpoint(deps: TokenEndpointDeps): RequestHandler {
     const params = parseInput(tokenForm, req.body);
     checkClient(req, params, deps.client);
     // Scopes come from the user's groups, not from the request: a client that asked for some hears what it got.
-    const send = (tokens: TokenSet) =>
-      sendTokens(res, tokens, params.scope?.trim() ? grantedScope(tokens.accessToken, deps.groupScopes) : undefined);
+    // An ID token only when `scope` asks for openid, as OpenID Connect does: its issuer is Cognito's, not this
+    // service's RFC 8414 issuer, and an OAuth client that discovered this service checks any ID token against it.
+    const openid = (params.scope ?? '').split(' ').includes('openid');
+    const send = ({ idToken, ...tokens }: TokenSet) =>
+      sendTokens(
+        res,
+        openid ? { ...tokens, idToken } : tokens,
+        params.scope?.trim() ? grantedScope(tokens.accessToken, deps.groupScopes) : undefined,
+      );
     if (params.grant_type === 'refresh_token') {
       send(await deps.signIn.refresh(parseInput(refreshGrant, req.body).refresh_token));
       return;

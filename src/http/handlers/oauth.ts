@@ -1,0 +1,127 @@
+// What the standard OAuth routes do: RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata.
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Authenticator } from '../../bearer/authenticator';
+import { extractBearerToken } from '../../bearer/bearer-token';
+import { assertScopes } from '../../bearer/scopes';
+import type { CognitoConfig } from '../../config/config';
+import { InsufficientScopeError, InvalidClientError, InvalidRequestError, InvalidTokenError, UnauthorizedError } from '../../errors';
+import type { TokenRevocation } from '../../signin/token-revocation';
+import { basicCredentials, checkClient, safeEqual } from '../client-auth';
+import { publicBaseUrl } from '../public-url';
+import { parseInput } from '../validate';
+
+const tokenForm = z.object({
+  token: z.string({ message: 'required' }).min(1, 'required').max(8192, 'at most 8192 characters'),
+  // RFC 7009 §2.1: a hint the server doesn't know is ignored, not refused.
+  token_type_hint: z.string().max(64, 'at most 64 characters').optional(),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+});
+
+const hintOf = (hint: string | undefined) => (hint === 'access_token' || hint === 'refresh_token' ? hint : undefined);
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** What the OAuth routes need. */
+export interface OAuthDeps {
+  revocation: TokenRevocation;
+  authenticator: Authenticator;
+  /** The app client whose credentials revocation checks, and the hosted UI for the metadata. */
+  cognito: CognitoConfig;
+  /** Who may introspect. */
+  introspection: { clients: Map<string, string>; scope: string };
+  /** The token issuer, as the active answer's `iss`. */
+  issuer: string;
+  /** Every scope the API knows, for the metadata. */
+  scopes: string[];
+  /** PUBLIC_URL, the metadata's issuer and endpoints' base; undefined: the request's base URL. */
+  publicUrl?: string;
+}
+
+/** The handlers of /auth/revoke, /auth/introspect and the RFC 8414 metadata. */
+export function oauthHandlers(deps: OAuthDeps) {
+  /**
+   * The introspection caller: HTTP Basic of an INTROSPECTION_CLIENTS pair, or a Bearer access token with the
+   * INTROSPECTION_SCOPE. Anything else is invalid_client (401, with a Basic challenge).
+   */
+  const authenticateCaller = async (authorization: string | undefined): Promise<void> => {
+    const refused = new InvalidClientError('Introspection needs HTTP Basic client credentials or a Bearer token with its scope.');
+    if (authorization?.toLowerCase().startsWith('basic ')) {
+      const { client_id: id = '', client_secret: secret = '' } = basicCredentials(authorization);
+      const known = deps.introspection.clients.get(id);
+      // The secret is compared even for an unknown id, so both take the same time.
+      const matches = safeEqual(secret, known ?? secret.replace(/./g, '\u0000'));
+      if (known === undefined || !matches) throw refused;
+      return;
+    }
+    try {
+      const principal = await deps.authenticator.authenticate(extractBearerToken(authorization, false));
+      assertScopes(principal, [deps.introspection.scope]);
+    } catch (err) {
+      const callersFault = [UnauthorizedError, InvalidRequestError, InvalidTokenError, InsufficientScopeError, InvalidClientError];
+      if (callersFault.some((type) => err instanceof type)) throw refused;
+      throw err;
+    }
+  };
+
+  return {
+    /** RFC 7009: 200 for every token, revoked or not; 401 only for wrong client credentials. */
+    revoke: (async (req, res) => {
+      const form = parseInput(tokenForm, req.body);
+      const clientId = checkClient(req, form, deps.cognito);
+      await deps.revocation.revoke(form.token, hintOf(form.token_type_hint), clientId);
+      res.status(200).set(NO_STORE).end();
+    }) satisfies RequestHandler,
+
+    /** RFC 7662: the active answer for a token that passes every check of a protected route, else `active: false`. */
+    introspect: (async (req, res) => {
+      await authenticateCaller(req.get('authorization'));
+      const form = parseInput(tokenForm, req.body);
+      const principal = await deps.revocation.introspect(form.token);
+      res.set(NO_STORE);
+      if (!principal) {
+        res.json({ active: false });
+        return;
+      }
+      res.json({
+        active: true,
+        scope: principal.scopes.join(' '),
+        client_id: principal.clientId,
+        ...(principal.username !== null ? { username: principal.username } : {}),
+        sub: principal.sub,
+        token_type: 'Bearer',
+        exp: principal.expiresAt,
+        iat: principal.issuedAt,
+        iss: deps.issuer,
+        ...(principal.tokenId !== undefined ? { jti: principal.tokenId } : {}),
+        groups: principal.groups,
+      });
+    }) satisfies RequestHandler,
+
+    /** RFC 8414: this service as an authorization server; the issuer is its own base URL. */
+    authorizationServer: ((req, res) => {
+      const issuer = publicBaseUrl(req, deps.publicUrl);
+      const clientAuth = ['client_secret_basic', 'client_secret_post', 'none'];
+      const domain = deps.cognito.domain;
+      // Derived from request headers, the answer differs per caller: no shared cache may keep it.
+      res.set('Cache-Control', deps.publicUrl ? 'public, max-age=3600' : 'no-store');
+      res.json({
+        issuer,
+        token_endpoint: `${issuer}/auth/token`,
+        token_endpoint_auth_methods_supported: clientAuth,
+        revocation_endpoint: `${issuer}/auth/revoke`,
+        revocation_endpoint_auth_methods_supported: clientAuth,
+        introspection_endpoint: `${issuer}/auth/introspect`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'bearer'],
+        grant_types_supported: ['password', 'refresh_token', ...(domain ? ['authorization_code'] : [])],
+        scopes_supported: deps.scopes,
+        // The authorization code flow is Cognito's hosted UI, when one is configured; else there is none.
+        response_types_supported: domain ? ['code'] : [],
+        ...(domain
+          ? { authorization_endpoint: `${domain}/oauth2/authorize`, code_challenge_methods_supported: ['S256'] }
+          : {}),
+        service_documentation: `${issuer}/docs`,
+      });
+    }) satisfies RequestHandler,
+  };
+}

@@ -1,0 +1,200 @@
+// RFC 7009 revocation, RFC 7662 introspection and RFC 8414 metadata: status, body and headers of each answer.
+import request from 'supertest';
+import { freePort } from '../src/dev/local-cognito';
+import { expectLoggedOut, expectRefreshRefused } from './support/assertions';
+import { login, stack, TestFleet, users, type TestApp } from './support/stack';
+import { mintAccessToken } from './support/tokens';
+
+const GATEWAY = 'gateway:gateway-secret-1';
+const M2M_CLIENT = 'machineclient123';
+const env = { INTROSPECTION_CLIENTS: GATEWAY, COGNITO_ALLOWED_CLIENT_IDS: M2M_CLIENT };
+const fleet = new TestFleet();
+let a: TestApp;
+let b: TestApp;
+beforeAll(async () => {
+  a = await fleet.instance({ env });
+  b = await fleet.instance({ env });
+});
+afterAll(() => fleet.close());
+
+const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
+const me = (api: TestApp, token: string) => request(api.app).get('/auth/me').set('Authorization', `Bearer ${token}`);
+const revoke = (fields: Record<string, string>, authorization?: string) => {
+  const call = request(a.app).post('/auth/revoke').type('form');
+  if (authorization) call.set('Authorization', authorization);
+  return call.send(new URLSearchParams(fields).toString());
+};
+const introspect = (token: string, authorization: string | null = basic(GATEWAY), api = b) => {
+  const call = request(api.app).post('/auth/introspect').type('form');
+  if (authorization !== null) call.set('Authorization', authorization);
+  return call.send(new URLSearchParams({ token }).toString());
+};
+const expectOk = (response: request.Response) => {
+  expect(response.status).toBe(200);
+  expect(response.text).toBe('');
+  expect(response.headers['cache-control']).toBe('no-store');
+};
+
+describe('POST /auth/revoke (RFC 7009)', () => {
+  it('ends an access token\'s session on every instance, as /auth/logout does', async () => {
+    const tokens = await login(a.app, users.reader);
+    expectOk(await revoke({ token: tokens.access_token, token_type_hint: 'access_token' }));
+    expectLoggedOut(await me(b, tokens.access_token));
+  });
+
+  it('revokes a refresh token at Cognito and ends its session, with this client\'s credentials as HTTP Basic', async () => {
+    const tokens = await login(a.app, users.reader);
+    expectOk(await revoke({ token: tokens.refresh_token, token_type_hint: 'refresh_token' }, basic(`${stack.clientId}:${stack.clientSecret}`)));
+    expectLoggedOut(await me(b, tokens.access_token));
+    // The service's record of it is gone with the revocation; Cognito itself now refuses it.
+    expectRefreshRefused(await request(b.app).post('/auth/refresh').send({ refresh_token: tokens.refresh_token }), 'cognito');
+  });
+
+  it('finds a refresh token sent without a hint, or with the wrong one', async () => {
+    const tokens = await login(a.app, users.editor);
+    expectOk(await revoke({ token: tokens.refresh_token, token_type_hint: 'access_token' }));
+    expectLoggedOut(await me(b, tokens.access_token));
+  });
+
+  it.each([
+    ['garbage', 'not-a-token'],
+    ['an expired access token', mintAccessToken(stack.issuer, stack.clientId, { exp: Math.floor(Date.now() / 1000) - 600 })],
+    ['a forged refresh token', 'eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiJ4In0.c2ln'],
+  ])('answers 200 for %s, as the RFC says', async (_what, token) => {
+    expectOk(await revoke({ token }));
+  });
+
+  it('answers an already revoked token with 200 again', async () => {
+    const tokens = await login(a.app, users.reader);
+    expectOk(await revoke({ token: tokens.access_token }));
+    expectOk(await revoke({ token: tokens.access_token }));
+  });
+
+  it('refuses wrong client credentials with 401 invalid_client and revokes nothing', async () => {
+    const tokens = await login(a.app, users.reader);
+    const response = await revoke({ token: tokens.access_token }, basic(`${stack.clientId}:wrong`));
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: 'invalid_client', error_description: 'Invalid client credentials.' });
+    expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
+    expect((await me(b, tokens.access_token)).status).toBe(200);
+  });
+
+  it('leaves a token issued to another client as it is when a client authenticates', async () => {
+    const other = mintAccessToken(stack.issuer, M2M_CLIENT, { sub: M2M_CLIENT, username: undefined });
+    expectOk(await revoke({ token: other, client_id: stack.clientId, client_secret: stack.clientSecret }));
+    expect((await me(b, other)).status).toBe(200);
+  });
+
+  it('needs the token: 400 naming the field', async () => {
+    const response = await revoke({});
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'Invalid request: token: required', details: [{ path: 'token', message: 'required' }] });
+  });
+
+  it('refuses a cross-site browser request with 403 before any budget counts it', async () => {
+    const response = await request(a.app).post('/auth/revoke').type('form').set('Origin', 'https://evil.example.net').send('token=x');
+    expect(response.status).toBe(403);
+    expect(response.body.error).toBe('cross_site_request');
+  });
+});
+
+describe('POST /auth/introspect (RFC 7662)', () => {
+  it('describes an active access token, with no token_use member, never cached', async () => {
+    const tokens = await login(a.app, users.reader);
+    const response = await introspect(tokens.access_token);
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toEqual({
+      active: true,
+      scope: 'aws.cognito.signin.user.admin books/read',
+      client_id: stack.clientId,
+      username: 'reader',
+      sub: expect.any(String),
+      token_type: 'Bearer',
+      exp: expect.any(Number),
+      iat: expect.any(Number),
+      iss: stack.issuer,
+      jti: expect.any(String),
+      groups: ['readers'],
+    });
+  });
+
+  it.each([
+    ['a logged-out token', async () => {
+      const tokens = await login(a.app, users.reader);
+      await request(a.app).post('/auth/logout').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+      return tokens.access_token;
+    }],
+    ['an expired token', async () => mintAccessToken(stack.issuer, stack.clientId, { exp: Math.floor(Date.now() / 1000) - 600 })],
+    ['an ID token', async () => (await login(a.app, users.reader)).id_token as string],
+    ['a refresh token', async () => (await login(a.app, users.reader)).refresh_token as string],
+    ['garbage', async () => 'garbage'],
+  ])('answers exactly {"active": false} for %s', async (_what, tokenOf) => {
+    const response = await introspect(await tokenOf());
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toEqual({ active: false });
+  });
+
+  it.each([
+    ['no credentials', null],
+    ['a wrong secret', basic('gateway:wrong')],
+    ['an unknown client', basic('nobody:gateway-secret-1')],
+    ['a Bearer token without the introspection scope', `Bearer ${mintAccessToken(stack.issuer, stack.clientId)}`],
+  ])('refuses a caller with %s: 401 invalid_client with a Basic challenge', async (_what, authorization) => {
+    const response = await introspect(mintAccessToken(stack.issuer, stack.clientId), authorization);
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({
+      error: 'invalid_client',
+      error_description: 'Introspection needs HTTP Basic client credentials or a Bearer token with its scope.',
+    });
+    expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
+  });
+
+  it('answers 503 when Redis cannot be read, never active on a guess', async () => {
+    const closed = await freePort();
+    const down = await fleet.instance({ env, redisUrl: `redis://127.0.0.1:${closed}` });
+    const response = await introspect(mintAccessToken(stack.issuer, stack.clientId), basic(GATEWAY), down);
+    expect(response.status).toBe(503);
+    expect(response.body.error).toBe('temporarily_unavailable');
+    expect(response.headers['retry-after']).toEqual(expect.any(String));
+  });
+});
+
+describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
+  it('names this service as issuer, from the request\'s base URL, with its endpoints', async () => {
+    const response = await request(a.app).get('/.well-known/oauth-authorization-server');
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const issuer = response.body.issuer as string;
+    expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(response.body).toEqual({
+      issuer,
+      token_endpoint: `${issuer}/auth/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint: `${issuer}/auth/revoke`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint: `${issuer}/auth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'bearer'],
+      grant_types_supported: ['password', 'refresh_token'],
+      scopes_supported: ['books/read', 'books/write', 'admin/users', 'auth/introspect'],
+      response_types_supported: [],
+      service_documentation: `${issuer}/docs`,
+    });
+  });
+
+  it('takes PUBLIC_URL as the issuer when set, and adds the hosted UI\'s authorization endpoint with PKCE', async () => {
+    const api = await fleet.instance({ env: { PUBLIC_URL: 'https://api.example.com', COGNITO_DOMAIN: 'https://auth.example.com' } });
+    const response = await request(api.app).get('/.well-known/oauth-authorization-server').set('Host', 'evil.example.com');
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('public, max-age=3600');
+    expect(response.body).toMatchObject({
+      issuer: 'https://api.example.com',
+      token_endpoint: 'https://api.example.com/auth/token',
+      authorization_endpoint: 'https://auth.example.com/oauth2/authorize',
+      code_challenge_methods_supported: ['S256'],
+      response_types_supported: ['code'],
+      grant_types_supported: ['password', 'refresh_token', 'authorization_code'],
+    });
+  });
+});
