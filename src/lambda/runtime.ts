@@ -2,6 +2,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type CognitoConfig, type RedisConfig } from '../config/config';
+import type { GroupScopes } from '../config/group-scopes';
 import type { DenylistStore } from '../denylist/denylist-store';
 import { createRedisClient } from '../redis/redis-client';
 import { RedisDenylistStore } from '../denylist/redis-denylist-store';
@@ -23,13 +24,17 @@ export interface LambdaConfig {
   sessionTtlSeconds: number;
   /** LOG_LEVEL. */
   logLevel: string;
+  /** GROUP_SCOPES: the scopes each Cognito group grants (the authorizer's scope checks). */
+  groupScopes: GroupScopes;
+  /** TOKEN_CACHE_SIZE: verified tokens kept per execution environment (the authorizer). */
+  tokenCacheSize: number;
 }
 
 /**
  * Stands in for COGNITO_CLIENT_ID when it is unset. The service requires it (it logs users in with that client);
  * the Lambdas never use it, and demanding it would only make one more thing to copy into their environment.
  */
-const NO_CLIENT_ID = 'none';
+export const NO_CLIENT_ID = 'none';
 
 /**
  * Parses the environment with the service's own loadConfig, so every name means the same and a bad value stops the
@@ -46,6 +51,8 @@ export function loadLambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
     keyPrefix: config.keyPrefix,
     sessionTtlSeconds: config.sessionTtlSeconds,
     logLevel: config.logLevel,
+    groupScopes: config.groupScopes,
+    tokenCacheSize: config.tokenCacheSize,
   };
 }
 
