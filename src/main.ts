@@ -1,6 +1,6 @@
 // The one wiring point: builds clients, stores and services from the configuration; main() also listens and shuts down.
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Express } from 'express';
 import type { Cluster, Redis } from 'ioredis';
@@ -20,6 +20,7 @@ import { MemoryDenylistStore } from './denylist/memory-denylist-store';
 import { RedisDenylistStore } from './denylist/redis-denylist-store';
 import { ConfigError } from './errors';
 import { createApp } from './http/app';
+import { forwardAuthDoor } from './http/forward-auth-door';
 import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
 import { noMetrics, type Metrics } from './metrics/metrics';
@@ -74,6 +75,8 @@ export interface Assembled {
   verifier: AccessTokenVerifier;
   /** What the instance needs before it serves: `readiness.start()` brings it in, /readyz reports it. */
   readiness: Readiness;
+  /** The forward-auth door's listener (FORWARD_AUTH_PORT), over the app's own Authenticator. */
+  forwardAuth: RequestListener;
   /** The instruments the parts record into. */
   metrics: Metrics;
 }
@@ -116,7 +119,14 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     openapi: parts.openapi,
     metrics,
   });
-  return { app, redis, denylist, verifier, readiness, metrics };
+  const forwardAuth = forwardAuthDoor({
+    authenticator,
+    metrics,
+    logger,
+    publicUrl: config.server.publicUrl,
+    logAccepted: config.server.forwardAuthLogAccepted,
+  });
+  return { app, redis, denylist, verifier, readiness, metrics, forwardAuth };
 }
 
 /** Reads the environment, listens; on SIGTERM finishes in-flight requests and closes Redis. */
@@ -133,7 +143,7 @@ export function main(): void {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const { app, redis, readiness, metrics } = assemble(config, logger);
+  const { app, redis, readiness, metrics, forwardAuth } = assemble(config, logger);
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
   if (config.production && !config.server.publicUrl) {
@@ -151,10 +161,19 @@ export function main(): void {
           logger.info({ port: metricsPort, host: config.server.host }, 'metrics listening');
         })
       : undefined;
+  const { forwardAuthPort } = config.server;
+  const doorServer = forwardAuthPort
+    ? createHttpServer(forwardAuth).listen(forwardAuthPort, config.server.host, () => {
+        logger.info({ port: forwardAuthPort, host: config.server.host }, 'forward auth listening');
+      })
+    : undefined;
 
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     metricsServer?.close();
+    // A proxy's checks are short: idle keep-alive connections go at once, checks in flight finish.
+    doorServer?.close();
+    doorServer?.closeIdleConnections();
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
     // Keep-alive connections would hold close() open: drop each as soon as its last response is out.
     const sweep = setInterval(() => server.closeIdleConnections(), 100).unref();

@@ -1,4 +1,5 @@
-// GET /auth/verify: the verdict a proxy asks for on every request, with the identity headers it passes on.
+// GET /auth/verify: the verdict a proxy asks for on every request, with the identity headers it passes on; every case
+// runs against both doors: the API port's route (Express) and the forward-auth port's listener (node:http).
 import request from 'supertest';
 import { freePort } from '../src/dev/local-cognito';
 import { expectLoggedOut, expectUnavailable } from './support/assertions';
@@ -9,12 +10,20 @@ const fleet = new TestFleet();
 let api: TestApp;
 
 beforeAll(async () => {
-  api = await fleet.instance({ env: { COGNITO_ALLOWED_CLIENT_IDS: 'machineclient123' } });
+  // Every case runs twice (two doors): the demo users' login budget is raised to match.
+  api = await fleet.instance({ env: { COGNITO_ALLOWED_CLIENT_IDS: 'machineclient123', LOGIN_RATE_LIMIT: '100' } });
 });
 afterAll(() => fleet.close());
 
+/** The two doors of forward auth, each over the same instance's Authenticator. */
+const DOORS: [string, (instance: TestApp) => TestApp['forwardAuth'] | TestApp['app']][] = [
+  ['the API port (Express route)', (instance) => instance.app],
+  ['the forward-auth port (node:http door)', (instance) => instance.forwardAuth],
+];
+
+describe.each(DOORS)('%s', (_door, door) => {
 const verify = (token?: string, path = '/auth/verify') => {
-  const req = request(api.app).get(path);
+  const req = request(door(api)).get(path);
   return token ? req.set('Authorization', `Bearer ${token}`) : req;
 };
 
@@ -38,7 +47,7 @@ describe('a valid token', () => {
   it('gets the same verdict whatever the method and whatever path follows (Envoy appends the original path)', async () => {
     const tokens = await login(api.app, users.reader);
     for (const method of ['post', 'put', 'delete', 'patch', 'head'] as const) {
-      const response = await request(api.app)[method]('/auth/verify/api/orders/7?x=1')
+      const response = await request(door(api))[method]('/auth/verify/api/orders/7?x=1')
         .set('Authorization', `Bearer ${tokens.access_token}`)
         .set('Content-Type', 'application/json')
         .send(method === 'head' ? undefined : '{"a":1}');
@@ -152,14 +161,15 @@ describe('refusals', () => {
 
   it('reads the token from the Authorization header only', async () => {
     const tokens = await login(api.app, users.reader);
-    const response = await request(api.app).get(`/auth/verify?access_token=${tokens.access_token}`);
+    const response = await request(door(api)).get(`/auth/verify?access_token=${tokens.access_token}`);
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_request');
   });
 
   it('answers 503 when the denylist cannot be read (fail closed)', async () => {
     const down = await fleet.instance({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
-    const response = await request(down.app).get('/auth/verify').set('Authorization', `Bearer ${mintAccessToken(stack.issuer, stack.clientId)}`);
+    const response = await request(door(down)).get('/auth/verify').set('Authorization', `Bearer ${mintAccessToken(stack.issuer, stack.clientId)}`);
     expectUnavailable(response);
   });
+});
 });

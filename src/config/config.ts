@@ -57,6 +57,10 @@ export interface Config {
     publicUrl?: string;
     /** Port of the separate Prometheus listener (`GET /metrics`, on HOST); undefined: no metrics at all. */
     metricsPort?: number;
+    /** Port of the forward-auth door (`/auth/verify` on node:http, on HOST); undefined: none. */
+    forwardAuthPort?: number;
+    /** The share of accepted forward-auth checks the door logs a line for (0 to 1). */
+    forwardAuthLogAccepted: number;
   };
   /** Cognito pool and client. */
   cognito: CognitoConfig;
@@ -133,6 +137,14 @@ const envSchema = z
       (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
       z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional(),
     ),
+    FORWARD_AUTH_PORT: z.preprocess(
+      (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+      z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional(),
+    ),
+    FORWARD_AUTH_LOG_ACCEPTED: z.preprocess(
+      (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+      z.coerce.number({ message: 'must be a number from 0 to 1' }).min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1').default(0),
+    ),
     HOST: optionalText.default('0.0.0.0'),
     AWS_REGION: optionalText.refine((value) => value === undefined || /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value), {
       message: 'must be an AWS region such as eu-west-1',
@@ -179,6 +191,9 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (!env.AWS_REGION && !env.COGNITO_ENDPOINT) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'required unless COGNITO_ENDPOINT is set' });
+    }
+    if (env.FORWARD_AUTH_PORT !== undefined && (env.FORWARD_AUTH_PORT === env.PORT || env.FORWARD_AUTH_PORT === env.METRICS_PORT)) {
+      ctx.addIssue({ code: 'custom', path: ['FORWARD_AUTH_PORT'], message: 'must differ from PORT and METRICS_PORT' });
     }
     if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT && env.PORT !== 0) {
       ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT: the API port never serves /metrics' });
@@ -252,6 +267,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       corsOrigins: e.CORS_ORIGINS,
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
       metricsPort: e.METRICS_PORT,
+      forwardAuthPort: e.FORWARD_AUTH_PORT,
+      forwardAuthLogAccepted: e.FORWARD_AUTH_LOG_ACCEPTED,
     },
     cognito: {
       region,

@@ -27,7 +27,7 @@ export interface RequireAuthOptions {
 }
 
 /** Counts a refused token check by outcome (and reason, for an invalid token). */
-function countRefusal(metrics: Metrics, err: unknown): void {
+export function countRefusal(metrics: Metrics, err: unknown): void {
   let outcome: AuthOutcome = 'unavailable';
   if (err instanceof UnauthorizedError) outcome = 'no_token';
   else if (err instanceof InvalidRequestError) outcome = 'invalid_request';

@@ -8,7 +8,7 @@ import {
   ServiceError,
   UnsupportedMediaTypeError,
 } from '../errors';
-import { httpAnswerOf } from './error-responses';
+import { errorResponseOf } from './error-responses';
 
 /**
  * Errors of the caller's making raised by Express's own parts become 4xx: body-parser's (they carry a `type`, or at
@@ -44,15 +44,10 @@ export const speakOAuth: RequestHandler = (_req, res, next) => {
 /** Writes `{error, error_description[, details]}` with the error's status and headers; logs what is unexpected. */
 export const errorHandler: ErrorRequestHandler = (err, _req, res: Response, _next) => {
   const error = err instanceof ServiceError ? err : (fromClientFault(err) ?? new ServerError('Unexpected error.'));
-  const answer = httpAnswerOf(error, res.locals.oauthErrors === true);
+  const answer = errorResponseOf(error, res.locals.oauthErrors === true);
   // The request log writes one line once the response ends (request-logger.ts); the real error there puts its cause
   // and stack in that line.
   if (answer.status >= 500) (res as typeof res & { err?: unknown }).err = err;
   if (res.headersSent) return;
-  res.status(answer.status).set(answer.headers);
-  // A 500's own message may name Cognito internals: it goes to the log, the caller gets a plain one.
-  const description = answer.status === 500 ? 'The service failed to handle this request.' : error.message;
-  const body: Record<string, unknown> = { error: answer.code, error_description: description };
-  if (error instanceof InvalidRequestError && error.details) body.details = error.details;
-  res.json(body);
+  res.status(answer.status).set(answer.headers).json(answer.body);
 };

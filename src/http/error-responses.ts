@@ -121,3 +121,22 @@ export function httpAnswerOf(err: errors.ServiceError, oauth = false): HttpAnswe
   const response = (oauth && lookup(OAUTH_RESPONSES, err)) || lookup(RESPONSES, err) || SERVER_ERROR;
   return { status: response.status, code: response.code, headers: response.headers?.(err) ?? {} };
 }
+
+/** What an error response sends: status, headers, and the contract's body. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: string; error_description: string; details?: errors.ValidationDetail[] };
+}
+
+/**
+ * The whole response for `err`: `{error, error_description[, details]}` with its status and headers. A 500's own
+ * message may name Cognito internals: the caller gets a plain one (the log keeps the error).
+ */
+export function errorResponseOf(err: errors.ServiceError, oauth = false): ErrorAnswer {
+  const answer = httpAnswerOf(err, oauth);
+  const description = answer.status === 500 ? 'The service failed to handle this request.' : err.message;
+  const body: ErrorAnswer['body'] = { error: answer.code, error_description: description };
+  if (err instanceof errors.InvalidRequestError && err.details) body.details = err.details;
+  return { status: answer.status, headers: answer.headers, body };
+}

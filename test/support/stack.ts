@@ -1,5 +1,6 @@
 // Builds in-process apps against the suite's cognito-local and Redis, and cleans up only this run's keys.
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -55,6 +56,8 @@ export interface TestApp {
   verifier: AccessTokenVerifier;
   /** What main() starts before the instance serves; tests that need the keys loaded up front start it. */
   readiness: Readiness;
+  /** The forward-auth door's listener (FORWARD_AUTH_PORT), over this instance's Authenticator. */
+  forwardAuth: RequestListener;
 }
 
 /** Options of an instance: environment overrides and parts to replace (labelled fakes). */
@@ -80,8 +83,8 @@ export class TestFleet {
     const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
     const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false }, options.protocol);
     const { env: _env, redisUrl: _url, protocol: _protocol, logger = createLogger('silent'), ...parts } = options;
-    const { app, denylist, verifier, readiness } = assemble(config, logger, { ...parts, redis });
-    return { app, config, redis, denylist, verifier, readiness };
+    const { app, denylist, verifier, readiness, forwardAuth } = assemble(config, logger, { ...parts, redis });
+    return { app, config, redis, denylist, verifier, readiness, forwardAuth };
   }
 
   /** A client for one Redis server, closed with the fleet; it speaks `protocol` (default: the service's). */
