@@ -2,16 +2,20 @@
 import type { FreshTokens } from './fresh-tokens';
 import type { Server } from './servers';
 
-/** One row of the table: autocannon GETs `path` on `server` for the phase's seconds. */
+/** One row of the table: autocannon GETs `path` on `server` (or POSTs `form` to it) for the phase's seconds. */
 export interface Phase {
   /** The row's label in the table. */
   label: string;
   /** The server it loads. */
   server: Server;
-  /** The path it GETs. */
+  /** The path it GETs, or POSTs `form` to. */
   path: string;
   /** The bearer token of each request; no Authorization header when absent. */
   token?: () => string;
+  /** The form each request POSTs (application/x-www-form-urlencoded), the same every request; a GET when absent. */
+  form?: Record<string, string>;
+  /** Headers each request carries besides (an HTTP Basic caller's credentials). */
+  headers?: Record<string, string>;
   /** Runs just before the phase (outside its measurement). */
   before?: () => Promise<void>;
   /** Runs just after the phase (outside its measurement), before its failures are checked. */
