@@ -1,4 +1,5 @@
-// What the bench checks beside speed: every security header helmet() sends, and a request log line for every request.
+// What the bench checks beside speed: every security header helmet() sends, a request log line for every request, and
+// that the rows whose answer is a 200 whatever happened (introspection, revocation) did what their labels say.
 import { readFileSync } from 'node:fs';
 
 /** The names of the response headers of GET `url` (lower case). */
@@ -32,4 +33,23 @@ export function requestLogLines(logFile: string): number {
   return readFileSync(logFile, 'utf8')
     .split('\n')
     .filter((line) => line.includes('"msg":"request completed"') && line.includes('"level":30')).length;
+}
+
+/** Throws unless introspecting `token` as `authorization` at `serviceUrl` answers 200 with `active: true`. */
+export async function assertIntrospectsActive(serviceUrl: string, authorization: string, token: string): Promise<void> {
+  const response = await fetch(`${serviceUrl}/auth/introspect`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+  });
+  const answer = (await response.json().catch(() => undefined)) as { active?: unknown } | undefined;
+  if (response.status !== 200 || answer?.active !== true) {
+    throw new Error(`/auth/introspect of the warm token: ${response.status} ${JSON.stringify(answer)}, not 200 with active: true`);
+  }
+}
+
+/** Throws unless `serviceUrl` answers `token` on /auth/me with `status`: 200 while its session is live, 401 once revoked. */
+export async function assertMeAnswers(serviceUrl: string, token: string, status: 200 | 401): Promise<void> {
+  const response = await fetch(`${serviceUrl}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+  if (response.status !== status) throw new Error(`/auth/me with the ${status === 200 ? 'live' : 'revoked'} token: ${response.status}, not ${status}`);
 }
