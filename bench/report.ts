@@ -206,7 +206,7 @@ export function renderReport(run: BenchRun): string {
     `| Redis bytes per logout ≤ 150 (${fmt(settings.sessions)} logouts of distinct users) | ${fmt(footprint.logout, 1)} | ${yes(footprint.logout <= 150)} |`,
     `| token cache RSS flat (±10 %) over ${fmt(settings.cacheTokens)} distinct tokens | ${fmt(rssMin)}–${fmt(rssMax)} MB (spread ${fmt(rssSpread * 100, 1)} %) | ${yes(rssSpread <= 0.1)} |`,
     `| request log at info for every request | ${fmt(run.requestLog.lines)} lines for ${fmt(run.requestLog.requests)} requests | ${yes(run.requestLog.lines >= run.requestLog.requests)} |`,
-    `| every security header of helmet() sent (${checked} headers, on /healthz, /auth/me, /auth/verify) | ${missing.length === 0 ? 'all' : missing.join(', ')} | ${yes(missing.length === 0)} |`,
+    `| every security header of helmet() sent (${checked} headers, on /healthz, /auth/me, /auth/verify, /auth/introspect, /auth/revoke) | ${missing.length === 0 ? 'all' : missing.join(', ')} | ${yes(missing.length === 0)} |`,
     '',
     ...beforeAfter,
     `Control: a second process identical to the service measured ${fmt(cpuOf('control'))} µs of CPU per warm /auth/me against the ` +

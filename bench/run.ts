@@ -195,12 +195,12 @@ async function main(): Promise<void> {
     // The `revoke` row's token: mint() draws each token's sub and jti afresh, so its session is not `warm`'s.
     const revoked = mint();
     await assertMeAnswers(started.service.url, revoked, 200);
+    const introspectionCaller = `Basic ${Buffer.from(`${caller.id}:${caller.secret}`).toString('base64')}`;
     // Every security header the peer's helmet() sends, the service sends too, on every row's route.
-    const securityHeaders = await missingSecurityHeaders(started.peerStack.url, started.service.url, warm);
+    const securityHeaders = await missingSecurityHeaders(started.peerStack.url, started.service.url, { warm, introspectionCaller, revoked });
     log(`minting ${FRESH_PER_ROUND * ROUNDS} fresh tokens…`);
     const alone = { issuer: env.COGNITO_ISSUER!, jwksUri: env.COGNITO_JWKS_URI!, clientId: pool.clientId, pin, cwd: ROOT, workDir: work };
     const fresh = new FreshTokens(Array.from({ length: FRESH_PER_ROUND * ROUNDS }, mint), (tokens) => awsJwtVerifyAlone(tokens, alone));
-    const introspectionCaller = `Basic ${Buffer.from(`${caller.id}:${caller.secret}`).toString('base64')}`;
     const phases = definePhases(started, { warm, fresh, introspectionCaller, revoked, loggedOut: LOGGED_OUT, swapDatabases });
 
     log('warming up each server for 2 s');
