@@ -7,6 +7,8 @@ export interface AutocannonRequest {
   method?: string;
   path?: string;
   headers?: Record<string, string>;
+  /** The body; autocannon sets its Content-Length. */
+  body?: string;
 }
 
 /** The options the benchmark passes. */

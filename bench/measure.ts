@@ -39,8 +39,10 @@ export interface Load {
 
 /** Runs `phase` once under `load`. */
 export async function runPhase(phase: Phase, load: Load): Promise<Sample> {
-  const { server, token } = phase;
+  const { server, token, form } = phase;
   const pid = server.child.pid!;
+  const body = form && new URLSearchParams(form).toString();
+  const headers = { ...phase.headers, ...(body !== undefined && { 'content-type': 'application/x-www-form-urlencoded' }) };
   if (server.loopLagFile) server.child.kill('SIGUSR2');
   const cpuBefore = cpuMicros(pid);
   const started = process.hrtime.bigint();
@@ -50,8 +52,10 @@ export async function runPhase(phase: Phase, load: Load): Promise<Sample> {
     duration: load.seconds,
     requests: [
       {
-        method: 'GET',
+        method: body === undefined ? 'GET' : 'POST',
         path: phase.path,
+        headers,
+        body,
         setupRequest: (request) => (token ? { ...request, headers: { ...request.headers, authorization: `Bearer ${token()}` } } : request),
       },
     ],

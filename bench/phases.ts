@@ -1,17 +1,22 @@
 // The bench's phases by name: the server each loads, the request it makes and its row's label; the order of a round.
+import { assertIntrospectsActive, assertMeAnswers } from './checks';
 import type { FreshTokens } from './fresh-tokens';
 import type { Server } from './servers';
 
-/** One row of the table: autocannon GETs `path` on `server` for the phase's seconds. */
+/** One row of the table: autocannon GETs `path` on `server` (or POSTs `form` to it) for the phase's seconds. */
 export interface Phase {
   /** The row's label in the table. */
   label: string;
   /** The server it loads. */
   server: Server;
-  /** The path it GETs. */
+  /** The path it GETs, or POSTs `form` to. */
   path: string;
   /** The bearer token of each request; no Authorization header when absent. */
   token?: () => string;
+  /** The form each request POSTs (application/x-www-form-urlencoded), the same every request; a GET when absent. */
+  form?: Record<string, string>;
+  /** Headers each request carries besides (an HTTP Basic caller's credentials). */
+  headers?: Record<string, string>;
   /** Runs just before the phase (outside its measurement). */
   before?: () => Promise<void>;
   /** Runs just after the phase (outside its measurement), before its failures are checked. */
@@ -27,6 +32,8 @@ export type PhaseName =
   | 'control'
   | 'fresh'
   | 'verify'
+  | 'introspect'
+  | 'revoke'
   | 'baselineWarm'
   | 'baselineVerify'
   | 'peerBare'
@@ -57,6 +64,10 @@ export interface PhaseInputs {
   warm: string;
   /** Tokens the `fresh` phase sends, each once. */
   fresh: FreshTokens;
+  /** The Authorization header of an introspection caller the service knows (HTTP Basic of an INTROSPECTION_CLIENTS pair). */
+  introspectionCaller: string;
+  /** The token the `revoke` phase revokes: of a session of its own, not `warm`'s. */
+  revoked: string;
   /** How many logged-out sessions the `loggedOut` phase reads past. */
   loggedOut: number;
   /** Trades the service's Redis database for the one holding the logged-out sessions, or back. */
@@ -90,6 +101,31 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
       after: async () => inputs.fresh.end(),
     },
     verify: { label: 'service /auth/verify (forward auth), warm token', server: service, path: '/auth/verify', token: warm },
+    introspect: {
+      label: 'service /auth/introspect (RFC 7662), warm token, HTTP Basic caller',
+      server: service,
+      path: '/auth/introspect',
+      form: { token: inputs.warm },
+      headers: { authorization: inputs.introspectionCaller },
+      // An inactive token is a 200 too: only the answer's body says the row measured the active path.
+      after: () => assertIntrospectsActive(service.url, inputs.introspectionCaller, inputs.warm),
+    },
+    /*
+     * The same warm token revoked again each request, so the row is what a revocation adds to a cached check: the
+     * form, the address budget, the denylist read and its SET (a first revocation of a cached token does the same
+     * work). A fresh token each request would add aws-jwt-verify's whole check, which the fresh row and
+     * aws-jwt-verify alone already measure, would bury the write under it, and would need a second pool of minted
+     * tokens. A client revoking at logout has just used its token, so on the instance it used, its check is cached.
+     * The token is of its own session: revoking `warm` would log out the one every other row sends.
+     */
+    revoke: {
+      label: 'service /auth/revoke (RFC 7009), one warm token revoked again each request (the write path)',
+      server: service,
+      path: '/auth/revoke',
+      form: { token: inputs.revoked },
+      // Revocation answers 200 for any token: only the token refused after (accepted before the rounds) says it took.
+      after: () => assertMeAnswers(service.url, inputs.revoked, 401),
+    },
     ...(baseline && {
       baselineWarm: { label: `baseline ${baseline.ref}: service /auth/me, warm token`, server: baseline.server, path: '/auth/me', token: warm },
       baselineVerify: { label: `baseline ${baseline.ref}: service /auth/verify (forward auth), warm token`, server: baseline.server, path: '/auth/verify', token: warm },
@@ -108,13 +144,15 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
 /**
  * The order of a round, in groups. A group's phases run back to back, in the opposite order every other round, so
  * that none always follows the same one: the warm-token rows of different processes (metrics on, the control, the
- * baseline) and of the swapped database sit together, and so do the two /auth/verify rows.
+ * baseline) and of the swapped database sit together, and so do the two /auth/verify rows and introspection, the
+ * target's other row.
  */
 const ROUND: PhaseName[][] = [
   ['healthz'],
   ['warm', 'loggedOut', 'metricsOn', 'control', 'baselineWarm'],
   ['fresh'],
-  ['verify', 'baselineVerify'],
+  ['introspect', 'verify', 'baselineVerify'],
+  ['revoke'],
   ['peerBare'],
   ['peerStack'],
 ];

@@ -14,7 +14,7 @@ import { provisionLocalPool, type LocalPool } from '../src/dev/provision';
 import { mintAccessToken } from '../test/support/tokens';
 import { autocannon } from './autocannon';
 import { buildBaseline, type Baseline } from './baseline';
-import { missingSecurityHeaders, requestLogLines } from './checks';
+import { assertMeAnswers, missingSecurityHeaders, requestLogLines } from './checks';
 import { awsJwtVerifyAlone, FreshTokens } from './fresh-tokens';
 import { runPhase, type Load } from './measure';
 import { definePhases, roundOrder, type PhaseName, type Phases, type PhaseServers } from './phases';
@@ -48,8 +48,14 @@ function withDb(url: string, db: number): string {
   return parsed.toString();
 }
 
+/** An introspection caller of the service's (INTROSPECTION_CLIENTS), as the `introspect` row authenticates. */
+interface IntrospectionClient {
+  id: string;
+  secret: string;
+}
+
 /** The environment of the service (and of the peers, which read what they need of it). */
-function serviceEnv(cognitoEndpoint: string, pool: LocalPool, redisUrl: string, keyPrefix: string): Record<string, string> {
+function serviceEnv(cognitoEndpoint: string, pool: LocalPool, redisUrl: string, keyPrefix: string, caller: IntrospectionClient): Record<string, string> {
   const issuer = `${cognitoEndpoint}/${pool.userPoolId}`;
   return {
     NODE_ENV: 'production',
@@ -65,6 +71,10 @@ function serviceEnv(cognitoEndpoint: string, pool: LocalPool, redisUrl: string, 
     REDIS_URL: withDb(redisUrl, SERVICE_DB),
     REDIS_KEY_PREFIX: keyPrefix,
     PUBLIC_URL: 'http://127.0.0.1',
+    INTROSPECTION_CLIENTS: `${caller.id}:${caller.secret}`,
+    // Every request of the `revoke` row comes from 127.0.0.1: past the default 100 a window it would measure 429s.
+    // The budget still counts each one in Redis, as it does in production.
+    LOGIN_IP_RATE_LIMIT: String(1_000_000_000),
   };
 }
 
@@ -175,18 +185,23 @@ async function main(): Promise<void> {
     // First, so a ref that doesn't build stops the bench before the minutes the footprint takes.
     const baseline = BASELINE ? buildBaseline(BASELINE, ROOT, path.join(work, 'baseline'), log) : undefined;
     const pool = await provisionLocalPool(cognito.endpoint, { poolName: 'bench-pool' });
-    const env = serviceEnv(cognito.endpoint, pool, redisInfo.url, prefix);
+    const caller: IntrospectionClient = { id: 'bench-gateway', secret: randomBytes(16).toString('hex') };
+    const env = serviceEnv(cognito.endpoint, pool, redisInfo.url, prefix, caller);
     const footprint = await measureFootprint(redis, prefix, SESSIONS, LOGGED_OUT, log);
     const started = await startServers(env, pin, work, baseline, servers);
 
     const mint = () => mintAccessToken(env.COGNITO_ISSUER!, pool.clientId, { username: 'bench-user', 'cognito:groups': ['readers'] });
     const warm = mint();
+    // The `revoke` row's token: mint() draws each token's sub and jti afresh, so its session is not `warm`'s.
+    const revoked = mint();
+    await assertMeAnswers(started.service.url, revoked, 200);
+    const introspectionCaller = `Basic ${Buffer.from(`${caller.id}:${caller.secret}`).toString('base64')}`;
     // Every security header the peer's helmet() sends, the service sends too, on every row's route.
-    const securityHeaders = await missingSecurityHeaders(started.peerStack.url, started.service.url, warm);
+    const securityHeaders = await missingSecurityHeaders(started.peerStack.url, started.service.url, { warm, introspectionCaller, revoked });
     log(`minting ${FRESH_PER_ROUND * ROUNDS} fresh tokens…`);
     const alone = { issuer: env.COGNITO_ISSUER!, jwksUri: env.COGNITO_JWKS_URI!, clientId: pool.clientId, pin, cwd: ROOT, workDir: work };
     const fresh = new FreshTokens(Array.from({ length: FRESH_PER_ROUND * ROUNDS }, mint), (tokens) => awsJwtVerifyAlone(tokens, alone));
-    const phases = definePhases(started, { warm, fresh, loggedOut: LOGGED_OUT, swapDatabases });
+    const phases = definePhases(started, { warm, fresh, introspectionCaller, revoked, loggedOut: LOGGED_OUT, swapDatabases });
 
     log('warming up each server for 2 s');
     for (const server of servers) await autocannon({ url: `${server.url}/auth/me`, connections: 10, duration: 2, headers: { authorization: `Bearer ${warm}` } });

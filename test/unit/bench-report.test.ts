@@ -1,7 +1,7 @@
 // The bench's report: each target compares the rows it names, whatever order the phases ran or were listed in.
 import type { Sample } from '../../bench/measure';
 import type { PhaseName } from '../../bench/phases';
-import { ratio, renderReport, targets, type BenchRun, type Row } from '../../bench/report';
+import { isMet, ratio, renderReport, targets, type BenchRun, type Row } from '../../bench/report';
 
 /** Samples of one round each, at the CPU per request given (µs), 1,000 req/s. */
 const row = (label: string, ...cpu: number[]): Row => ({
@@ -17,6 +17,8 @@ const ROWS: [PhaseName, Row][] = [
   ['control', row('control', 220, 110)],
   ['fresh', row('fresh', 300, 150)],
   ['verify', row('verify', 100, 100)],
+  ['introspect', row('introspect', 105, 125)],
+  ['revoke', row('revoke', 150, 150)],
   ['peerBare', row('bare', 400, 300)],
   ['peerStack', row('stack', 800, 500)],
 ];
@@ -58,6 +60,20 @@ describe('bench report', () => {
     expect(renderReport(run)).toContain("Fresh /auth/me 225 µs; aws-jwt-verify alone 45 µs; the service's own share 180 µs");
     expect(renderReport(run)).not.toContain('Before and after');
     expect(targets(run).filter((t) => t.label.includes('/healthz'))).toEqual([]);
+  });
+
+  it('holds introspection to at most 1.2× the CPU of /auth/verify, round by round: a ceiling, not a floor', () => {
+    const label = 'introspecting a warm token costs no more than 1.2× /auth/verify (CPU: introspect ÷ verify ≤ 1.2)';
+    // 105/100 and 125/100: median 1.15, under the ceiling though one round is over it.
+    expect(renderReport(benchRun(ROWS))).toContain(`| ${label} | 1.15 (1.05–1.25) | yes |`);
+    const dearer = ROWS.map(([name, r]): [PhaseName, Row] => (name === 'introspect' ? [name, row('introspect', 130, 130)] : [name, r]));
+    const target = (rows: [PhaseName, Row][]) => targets(benchRun(rows)).find((t) => t.label === label)!;
+    expect(isMet(target(dearer))).toBe(false);
+    expect(renderReport(benchRun(dearer))).toContain(`| ${label} | 1.30 (1.30–1.30) | no |`);
+    // Cheaper than /auth/verify meets it, where a floor would not.
+    const cheaper = ROWS.map(([name, r]): [PhaseName, Row] => (name === 'introspect' ? [name, row('introspect', 50, 50)] : [name, r]));
+    expect(isMet(target(cheaper))).toBe(true);
+    expect(() => targets(benchRun(ROWS.filter(([name]) => name !== 'introspect')))).toThrow("no row 'introspect' in this run");
   });
 
   it('gives the baseline its peer ratios and its before-and-after table when it ran', () => {
