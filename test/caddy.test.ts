@@ -59,12 +59,14 @@ beforeAll(async () => {
       }),
     ),
   );
-  const authPort = await listenService((await fleet.instance({ env: { COGNITO_ALLOWED_CLIENT_IDS: MACHINE_CLIENT } })).app);
-  proxy = await startCaddy(authPort, apiPort);
+  const service = await fleet.instance({ env: { COGNITO_ALLOWED_CLIENT_IDS: MACHINE_CLIENT } });
+  const [authPort, doorPort] = [await listenService(service.app), await listenService(service.forwardAuth)];
+  proxy = await startCaddy(authPort, doorPort, apiPort);
   // The same set-up with an auth service whose Redis is down; with no auth service at all; with no API.
-  redisDown = await startCaddy(await listenService((await fleet.instance({ redisUrl: `redis://127.0.0.1:${await freePort()}` })).app), apiPort);
-  serviceDown = await startCaddy(await freePort(), apiPort);
-  apiDown = await startCaddy(authPort, await freePort());
+  const down = await fleet.instance({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
+  redisDown = await startCaddy(await listenService(down.app), await listenService(down.forwardAuth), apiPort);
+  serviceDown = await startCaddy(await freePort(), await freePort(), apiPort);
+  apiDown = await startCaddy(authPort, doorPort, await freePort());
 });
 
 afterAll(async () => {

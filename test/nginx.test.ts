@@ -40,10 +40,10 @@ beforeAll(async () => {
     }),
   );
   const auth = await fleet.instance();
-  proxy = await startNginx(await listen(createHttpServer(auth.app)), apiPort);
+  proxy = await startNginx(await listen(createHttpServer(auth.app)), await listen(createHttpServer(auth.forwardAuth)), apiPort);
   // The same set-up with an auth service whose Redis is down.
   const down = await fleet.instance({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
-  downProxy = await startNginx(await listen(createHttpServer(down.app)), apiPort);
+  downProxy = await startNginx(await listen(createHttpServer(down.app)), await listen(createHttpServer(down.forwardAuth)), apiPort);
 });
 
 afterAll(async () => {

@@ -27,9 +27,9 @@ export interface RunningCaddy {
  * Starts caddy with deploy/caddy/Caddyfile as shipped, imported by a Caddyfile whose global options a test must
  * choose: no admin endpoint (two runs at once would both want localhost:2019) and loopback only. The environment
  * says the rest, as in a deployment: the site at a free port, over plain HTTP, in front of this service at
- * `authPort` and the protected API at `apiPort`.
+ * `authPort` (its API port) and `doorPort` (its forward-auth door), and the protected API at `apiPort`.
  */
-export async function startCaddy(authPort: number, apiPort: number): Promise<RunningCaddy> {
+export async function startCaddy(authPort: number, doorPort: number, apiPort: number): Promise<RunningCaddy> {
   ensureCaddy();
   const dir = mkdtempSync(path.join(tmpdir(), 'caddy-test-'));
   const port = await freePort();
@@ -45,6 +45,7 @@ export async function startCaddy(authPort: number, apiPort: number): Promise<Run
       XDG_CONFIG_HOME: path.join(dir, 'config'),
       LISTEN: `http://127.0.0.1:${port}`,
       AUTH_UPSTREAM: `127.0.0.1:${authPort}`,
+      FORWARD_AUTH_UPSTREAM: `127.0.0.1:${doorPort}`,
       API_UPSTREAM: `127.0.0.1:${apiPort}`,
     },
   });

@@ -25,9 +25,9 @@ export interface RunningNginx {
 
 /**
  * Starts nginx with deploy/nginx/ as shipped, except two things a test must choose: the listen port, and the
- * upstreams (this service at `authPort`, the protected API at `apiPort`).
+ * upstreams (this service's API port at `authPort`, its forward-auth door at `doorPort`, the protected API at `apiPort`).
  */
-export async function startNginx(authPort: number, apiPort: number): Promise<RunningNginx> {
+export async function startNginx(authPort: number, doorPort: number, apiPort: number): Promise<RunningNginx> {
   ensureNginx();
   const dir = mkdtempSync(path.join(tmpdir(), 'nginx-test-'));
   const port = await freePort();
@@ -37,7 +37,8 @@ export async function startNginx(authPort: number, apiPort: number): Promise<Run
   writeFileSync(path.join(dir, 'api.conf'), server.replace(/^ {2}listen 80;$/m, `  listen 127.0.0.1:${port};`));
   writeFileSync(
     path.join(dir, 'upstreams.conf'),
-    `upstream auth_service { server 127.0.0.1:${authPort}; }\nupstream protected_api { server 127.0.0.1:${apiPort}; }\n`,
+    `upstream auth_service { server 127.0.0.1:${authPort}; }\nupstream forward_auth { server 127.0.0.1:${doorPort}; keepalive 4; }\n` +
+      `upstream protected_api { server 127.0.0.1:${apiPort}; }\n`,
   );
   const temp = (name: string) => `${name}_temp_path ${path.join(dir, name)};`;
   writeFileSync(
