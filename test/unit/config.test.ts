@@ -17,7 +17,7 @@ function errorOf(env: Record<string, string>): string {
 describe('loadConfig', () => {
   it('applies the contract\'s defaults and derives issuer and JWKS of a real pool', () => {
     const config = loadConfig(base);
-    expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: undefined, corsOrigins: [], publicUrl: undefined });
+    expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: undefined, corsOrigins: [], publicUrl: undefined, forwardAuthLogAccepted: 0 });
     expect(config.cognito).toMatchObject({
       issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
       jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json',
@@ -101,6 +101,40 @@ describe('METRICS_PORT', () => {
     [{ METRICS_PORT: 'abc' }, 'Invalid configuration: METRICS_PORT: must be a port number'],
     [{ METRICS_PORT: '70000' }, 'Invalid configuration: METRICS_PORT:'],
     [{ PORT: '3000', METRICS_PORT: '3000' }, 'Invalid configuration: METRICS_PORT: must differ from PORT: the API port never serves /metrics'],
+  ])('refuses %p', (env, expected) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(expected);
+  });
+});
+
+describe('FORWARD_AUTH_PORT and FORWARD_AUTH_LOG_ACCEPTED', () => {
+  it('has no door unless set, and logs no accepted check unless told', () => {
+    expect(loadConfig(base).server).toMatchObject({ forwardAuthPort: undefined, forwardAuthLogAccepted: 0 });
+    expect(loadConfig({ ...base, FORWARD_AUTH_PORT: '3100', FORWARD_AUTH_LOG_ACCEPTED: '0.01' }).server).toMatchObject({
+      forwardAuthPort: 3100,
+      forwardAuthLogAccepted: 0.01,
+    });
+  });
+
+  it.each([
+    [{ FORWARD_AUTH_PORT: 'x' }, 'Invalid configuration: FORWARD_AUTH_PORT: must be a port number'],
+    [{ PORT: '3000', FORWARD_AUTH_PORT: '3000' }, 'Invalid configuration: FORWARD_AUTH_PORT: must differ from PORT and METRICS_PORT'],
+    [{ METRICS_PORT: '9464', FORWARD_AUTH_PORT: '9464' }, 'Invalid configuration: FORWARD_AUTH_PORT: must differ from PORT and METRICS_PORT'],
+    [{ FORWARD_AUTH_LOG_ACCEPTED: '2' }, 'Invalid configuration: FORWARD_AUTH_LOG_ACCEPTED: must be a number from 0 to 1'],
+  ])('refuses %p', (env, expected) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(expected);
+  });
+});
+
+describe('INTROSPECTION_CLIENTS and INTROSPECTION_SCOPE', () => {
+  it('reads id:secret pairs (a secret may hold colons) and defaults the scope', () => {
+    const config = loadConfig({ ...base, INTROSPECTION_CLIENTS: 'kong:s3cret, oathkeeper:a:b' });
+    expect(config.introspection).toEqual({ clients: new Map([['kong', 's3cret'], ['oathkeeper', 'a:b']]), scope: 'auth/introspect' });
+    expect(loadConfig({ ...base, INTROSPECTION_SCOPE: 'gateway/introspect' }).introspection.scope).toBe('gateway/introspect');
+  });
+
+  it.each([
+    [{ INTROSPECTION_CLIENTS: 'no-secret' }, 'Invalid configuration: INTROSPECTION_CLIENTS: must be id:secret,id:secret'],
+    [{ INTROSPECTION_SCOPE: 'two scopes' }, 'Invalid configuration: INTROSPECTION_SCOPE: must be one scope'],
   ])('refuses %p', (env, expected) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(expected);
   });
