@@ -22,6 +22,8 @@ describe('loadLambdaConfig', () => {
       keyPrefix: 'api:',
       sessionTtlSeconds: 86400,
       logLevel: 'info',
+      groupScopes: new Map(),
+      tokenCacheSize: 10_000,
     });
   });
 
