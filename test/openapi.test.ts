@@ -28,6 +28,7 @@ const CODES_BY_STATUS: Record<string, string[]> = {
   '403': ['insufficient_scope', 'user_not_confirmed', 'password_reset_required', 'cross_site_request'],
   '404': ['not_found'],
   '409': ['user_exists'],
+  '413': ['invalid_request'],
   '415': ['invalid_request'],
   '429': ['too_many_requests'],
   '501': ['not_implemented'],
