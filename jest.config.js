@@ -29,6 +29,8 @@ module.exports = {
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      // Every response a TestFleet app sends is checked against openapi.yaml; a mismatch fails the test that saw it.
+      setupFilesAfterEnv: ['<rootDir>/test/support/check-responses.ts'],
     },
   ],
 };

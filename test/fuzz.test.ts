@@ -1,6 +1,7 @@
 // Fuzzing from openapi.yaml with fast-check (fixed seed, bounded runs): every operation gets malformed paths, query
 // strings, headers, bodies, content types and encodings. No answer may be a 5xx, except 503 when a dependency is
-// down and 501 for the one call cognito-local lacks (ResendConfirmationCode), and none may show a stack trace.
+// down and 501 for the one call cognito-local lacks (ResendConfirmationCode), and none may show a stack trace. Each
+// answer is also checked against openapi.yaml, as every response of a TestFleet app is.
 import fc from 'fast-check';
 import request from 'supertest';
 import { loadOpenApiDocument, operationsOf, type OpenApiDocument } from '../src/http/openapi-document';

@@ -132,6 +132,17 @@ describe('the API\'s public URL', () => {
     expect(metadata.headers['cache-control']).toBe('no-store');
   });
 
+  it('refuses a Host that is no valid host with 400 rather than build a URL on it, when PUBLIC_URL is unset', async () => {
+    const api = await fleet.instance();
+    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-authorization-server', '/auth/me']) {
+      const response = await request(api.app).get(path).set('Host', 'a b');
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The Host header is not a valid host.' });
+    }
+    const literal = await request(api.app).get('/.well-known/oauth-authorization-server').set('Host', '[::1]:3000');
+    expect(literal.body.issuer).toBe('http://[::1]:3000');
+  });
+
   it('warns at start-up in production when PUBLIC_URL is unset, naming the variable', async () => {
     const service = await spawnService({ ...testEnv({ REDIS_URL: stack.redisUrl, REDIS_KEY_PREFIX: fleet.prefix }), NODE_ENV: 'production', LOG_LEVEL: 'info' });
     try {

@@ -1,11 +1,16 @@
-// openapi.yaml teaches the API: Spectral's spectral:oas rules pass, everything is described, and every error
-// response shows an example with its own code.
+// openapi.yaml teaches the API: Spectral's spectral:oas rules pass, everything is described, every error response
+// shows an example with its own code, and every response the integration suite sees is checked against it.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import express from 'express';
+import request from 'supertest';
 import { SCOPES } from '../src/pool/pool-definition';
 import { CHALLENGE_NAMES } from '../src/signin/model';
-import { loadOpenApiDocument, operationsOf, withIntro } from '../src/http/openapi-document';
+import { loadOpenApiDocument, operationsOf, withIntro, type OpenApiDocument } from '../src/http/openapi-document';
+import { observeResponses } from './support/observe-responses';
+import { ResponseContract, responseMismatches, type ObservedResponse } from './support/openapi-responses';
+import { TestFleet } from './support/stack';
 
 const ROOT = path.resolve(__dirname, '..');
 const document = loadOpenApiDocument() as Record<string, any>; // any: a walk over a parsed YAML document
@@ -28,6 +33,7 @@ const CODES_BY_STATUS: Record<string, string[]> = {
   '403': ['insufficient_scope', 'user_not_confirmed', 'password_reset_required', 'cross_site_request'],
   '404': ['not_found'],
   '409': ['user_exists'],
+  '413': ['invalid_request'],
   '415': ['invalid_request'],
   '429': ['too_many_requests'],
   '501': ['not_implemented'],
@@ -113,5 +119,71 @@ describe('openapi.yaml', () => {
     const intro = '**Local stack**: Authorize with a demo user.';
     expect((withIntro(document, intro).info as { description: string }).description).toBe(`${document.info.description}\n${intro}\n`);
     expect(document.info.description).not.toMatch(/demo user|npm run dev/);
+  });
+});
+
+describe('checking the responses the suite sees against openapi.yaml', () => {
+  it('compiles every response schema of the document in Ajv\'s strict mode, for every operation', () => {
+    const contract = new ResponseContract();
+    expect(() => contract.compileAll()).not.toThrow();
+    expect(contract.operationNames()).toEqual(operations.map(({ name }) => name));
+  });
+
+  it('reports a documented route answered with an undocumented status, body, media type or header', async () => {
+    // Fake: the service can't be made to break its own contract on purpose, so this app answers as it must not.
+    const tokens = { access_token: 'a', token_type: 'Bearer', expires_in: 3600 };
+    const wrong = express()
+      .get('/healthz', (_req, res) => void res.status(418).json({ status: 'ok' }))
+      .get('/books', (_req, res) => void res.json([{ title: 'Dune' }]))
+      .post('/auth/login', (_req, res) => void res.json(tokens))
+      .post('/auth/refresh', (_req, res) => void res.set('Cache-Control', 'no-store').json({ ...tokens, extra: true }))
+      .get('/readyz', (_req, res) => void res.type('text/plain').send('ready'))
+      .get('/auth/verify/{*rest}', (_req, res) => void res.set('Cache-Control', 'no-store').end())
+      .delete('/books/:id', (_req, res) => void res.status(204).end())
+      .get('/nowhere', (_req, res) => void res.json({}))
+      .get('/docs/swagger-ui.css', (_req, res) => void res.type('text/css').send('body {}'));
+    const seen: string[] = [];
+    const contract = new ResponseContract();
+    const record = (response: ObservedResponse) => seen.push(...contract.check(response).map((problem) => `${response.method} ${response.url}: ${problem}`));
+    const app = observeResponses(wrong, record);
+    for (const [method, url] of [
+      ['get', '/healthz'], ['get', '/books'], ['post', '/auth/login'], ['post', '/auth/refresh'], ['get', '/readyz'],
+      ['get', '/auth/verify/any/path'], ['delete', '/books/abc'], ['get', '/nowhere'], ['get', '/not-a-route'], ['get', '/docs/swagger-ui.css'],
+    ] as const) {
+      await request(app)[method](url);
+    }
+    expect(seen).toEqual([
+      'GET /healthz: status 418 is not documented for GET /healthz (it documents 200)',
+      "GET /books: body/0 must have required property 'author'; body/0 must have required property 'id'",
+      'POST /auth/login: header Cache-Control is required but not sent',
+      'POST /auth/refresh: body has extra, which the document does not name',
+      'GET /readyz: Content-Type text/plain is not one the document shows (application/json)',
+      'GET /auth/verify/any/path: header X-Auth-Request-User is required but not sent',
+      'GET /auth/verify/any/path: header X-Auth-Request-Sub is required but not sent',
+      'GET /auth/verify/any/path: header X-Auth-Request-Groups is required but not sent',
+      'GET /auth/verify/any/path: header X-Auth-Request-Scopes is required but not sent',
+      'GET /auth/verify/any/path: header X-Auth-Request-Client-Id is required but not sent',
+      'GET /nowhere: no operation of openapi.yaml is GET /nowhere',
+    ]);
+  });
+
+  it('checks every response of a TestFleet app, and records what does not match for the test that saw it', async () => {
+    const strict = structuredClone(document); // any (from `document`): a walk over a parsed YAML document
+    strict.paths['/healthz'].get.responses['200'].content['application/json'].schema.properties.status.enum = ['fine'];
+    const contract = new ResponseContract(strict as OpenApiDocument);
+    const fleet = new TestFleet({ contract: () => contract });
+    try {
+      const api = await fleet.instance();
+      expect((await request(api.app).get('/healthz')).status).toBe(200);
+      expect(responseMismatches.take()).toEqual(['GET /healthz → 200: body/status must be one of ["fine"]']);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('fails every integration test that saw such a response: the setup file is part of the integration project', () => {
+    const config = require('../jest.config.js') as { projects: { displayName: string; setupFilesAfterEnv?: string[] }[] };
+    const integration = config.projects.find((project) => project.displayName === 'integration');
+    expect(integration?.setupFilesAfterEnv).toContain('<rootDir>/test/support/check-responses.ts');
   });
 });

@@ -13,6 +13,8 @@ import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
 import { createLogger } from '../../src/logger';
 import { assemble, type Parts } from '../../src/main';
 import type { Readiness } from '../../src/start-up';
+import { observeResponses } from './observe-responses';
+import { documentContract, responseMismatches, type ResponseContract } from './openapi-responses';
 
 /** The suite's local stack, as global setup left it in the environment. */
 export const stack = {
@@ -69,10 +71,25 @@ export interface TestAppOptions extends Omit<Parts, 'redis' | 'openapi'> {
   logger?: Logger;
 }
 
-/** Creates instances that share one key prefix (so they share a denylist) and removes their keys afterwards. */
+/** Options of a fleet. */
+export interface TestFleetOptions {
+  /** What every response of the fleet's apps is checked against; default openapi.yaml. */
+  contract?: () => ResponseContract;
+}
+
+/**
+ * Creates instances that share one key prefix (so they share a denylist) and removes their keys afterwards. Every
+ * response of their apps is checked against openapi.yaml; a mismatch fails the test that saw it
+ * (test/support/check-responses.ts).
+ */
 export class TestFleet {
   readonly prefix = `test:${randomUUID()}:`;
   private readonly clients: (Redis | Cluster)[] = [];
+  private readonly contract: () => ResponseContract;
+
+  constructor(options: TestFleetOptions = {}) {
+    this.contract = options.contract ?? documentContract;
+  }
 
   /**
    * A new instance, wired by the service's own assemble(); every instance of the fleet shares the Redis key space
@@ -84,6 +101,7 @@ export class TestFleet {
     const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false }, options.protocol);
     const { env: _env, redisUrl: _url, protocol: _protocol, logger = createLogger('silent'), ...parts } = options;
     const { app, denylist, verifier, readiness, forwardAuth } = assemble(config, logger, { ...parts, redis });
+    observeResponses(app, (response) => responseMismatches.add(response, this.contract().check(response)));
     return { app, config, redis, denylist, verifier, readiness, forwardAuth };
   }
 
