@@ -1,4 +1,5 @@
 // Renders a bench run as markdown: the phase table, targets that name the rows they compare, the checks, the sizing.
+import type { AuthorizerRun } from './authorizer';
 import type { LoopLag, Sample } from './measure';
 import type { PhaseName } from './phases';
 import type { Footprint } from './redis-footprint';
@@ -45,6 +46,8 @@ export interface BenchRun {
   awsJwtVerifyAlone: number[];
   /** The same for the tokens each round's `doorFresh` phase sent. */
   doorAwsJwtVerifyAlone: number[];
+  /** The Lambda authorizer's bundle: its warm CPU per invocation, its cold starts, its size. */
+  authorizer: AuthorizerRun;
   /** Redis bytes per login, logout and budget counter. */
   footprint: Footprint;
   /** The token cache's memory as the tokens went through. */
@@ -142,6 +145,14 @@ export function targets(run: BenchRun): Target[] {
       goal: 1,
       atMost: true,
     },
+    {
+      // Medians over the rounds, not within each: the authorizer runs in processes of its own after the rounds.
+      label: 'a warm Lambda authorizer invocation costs no more than /auth/verify (CPU: authorizerWarm ÷ verify, medians, ≤ 1)',
+      measured: spread([median(run.authorizer.warmCpu) / median(samplesOf(rows, 'verify').map(cpu))]),
+      goal: 1,
+      atMost: true,
+    },
+    { label: "the Lambda authorizer's cold start ≤ 300 ms (authorizerColdStart, ms)", measured: spread(run.authorizer.coldStartMs), goal: 300, atMost: true },
   ];
   const ref = run.settings.baselineRef;
   if (ref !== undefined) {
@@ -233,6 +244,7 @@ export function renderReport(run: BenchRun): string {
     `| every security header of helmet() sent (${checked} headers, on /healthz, /auth/me, /auth/verify, /auth/introspect, /auth/revoke of the API port; the forward-auth door sends none, its answers go to the proxy alone) | ${missing.length === 0 ? 'all' : missing.join(', ')} | ${yes(missing.length === 0)} |`,
     '',
     ...nginxSection(rows),
+    ...authorizerSection(run.authorizer),
     ...beforeAfter,
     `Control: a second process identical to the service measured ${fmt(cpuOf('control'))} µs of CPU per warm /auth/me against the ` +
       `service's ${fmt(warm)} (service ÷ twin ${fmt(control, 2)}): a comparison between two processes (metrics on against off) ` +
@@ -251,6 +263,20 @@ export function renderReport(run: BenchRun): string {
     '',
     ...sizingSection(footprint, warm),
   ].join('\n');
+}
+
+/** The Lambda authorizer's rows: as deployed, one file bundled with esbuild, each process pinned like the servers. */
+function authorizerSection(authorizer: AuthorizerRun): string[] {
+  return [
+    'Lambda authorizer (src/lambda/authorizer.ts bundled by esbuild into one file, platform node, target node22; a REST TOKEN event with the warm token; each process pinned like the servers):',
+    '',
+    '| row | measured: median (min–max) |',
+    '|---|---:|',
+    `| authorizerWarm: CPU µs per warm invocation, handler only (process.cpuUsage around the loop, one process a round) | ${range(spread(authorizer.warmCpu), 0)} |`,
+    `| authorizerColdStart: ms from requiring the bundle to its first answer, a fresh process each (${authorizer.coldStartMs.length} samples) | ${range(spread(authorizer.coldStartMs), 0)} |`,
+    `| bundle size, KB | ${fmt(authorizer.bundleBytes / 1024)} |`,
+    '',
+  ];
 }
 
 /** The two nginx rows side by side, with the door asked directly. */

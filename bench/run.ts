@@ -12,6 +12,7 @@ import { freePort, startLocalCognito } from '../src/dev/local-cognito';
 import { findOrStartRedis } from '../src/dev/local-redis';
 import { provisionLocalPool, type LocalPool } from '../src/dev/provision';
 import { mintAccessToken } from '../test/support/tokens';
+import { bundleAuthorizer, measureAuthorizer } from './authorizer';
 import { autocannon } from './autocannon';
 import { buildBaseline, type Baseline } from './baseline';
 import { assertMeAnswers, missingSecurityHeaders, requestLogLines } from './checks';
@@ -30,6 +31,8 @@ const FRESH_PER_ROUND = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
 const CACHE_TOKENS = Number(process.env.BENCH_CACHE_TOKENS ?? 1_000_000);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const LOGGED_OUT = Number(process.env.BENCH_LOGGED_OUT ?? 1_000_000);
+/** Warm invocations of the Lambda authorizer a round. */
+const AUTHORIZER_INVOCATIONS = Number(process.env.BENCH_AUTHORIZER_INVOCATIONS ?? 10_000);
 /** A git ref whose service runs beside this tree's in the same rounds; none by default. */
 const BASELINE = process.env.BENCH_BASELINE || undefined;
 /**
@@ -234,11 +237,12 @@ async function main(): Promise<void> {
     const introspectionCaller = `Basic ${Buffer.from(`${caller.id}:${caller.secret}`).toString('base64')}`;
     // Every security header the peer's helmet() sends, the service sends too, on every row's route.
     const securityHeaders = await missingSecurityHeaders(started.peerStack.url, started.service.url, { warm, introspectionCaller, revoked });
-    log(`minting ${2 * FRESH_PER_ROUND * ROUNDS} fresh tokens (the fresh and doorFresh rows' own)…`);
+    // The door answers a fresh token faster than /auth/me does: its pool is twice the fresh row's.
+    log(`minting ${3 * FRESH_PER_ROUND * ROUNDS} fresh tokens (the fresh row's, and twice as many for doorFresh)…`);
     const alone = { issuer: env.COGNITO_ISSUER!, jwksUri: env.COGNITO_JWKS_URI!, clientId: pool.clientId, pin, cwd: ROOT, workDir: work };
-    const freshPool = () => new FreshTokens(Array.from({ length: FRESH_PER_ROUND * ROUNDS }, mint), (tokens) => awsJwtVerifyAlone(tokens, alone));
-    const fresh = freshPool();
-    const doorFresh = freshPool();
+    const freshPool = (size: number) => new FreshTokens(Array.from({ length: size }, mint), (tokens) => awsJwtVerifyAlone(tokens, alone));
+    const fresh = freshPool(FRESH_PER_ROUND * ROUNDS);
+    const doorFresh = freshPool(2 * FRESH_PER_ROUND * ROUNDS);
     const phases = definePhases(started, { warm, fresh, doorFresh, introspectionCaller, revoked, loggedOut: LOGGED_OUT, swapDatabases });
 
     log('warming up each server for 2 s');
@@ -250,6 +254,10 @@ async function main(): Promise<void> {
 
     const requestLog = await requestLogOf(started.service, phases, rows);
 
+    log(`Lambda authorizer: bundling it with esbuild, ${ROUNDS} × ${AUTHORIZER_INVOCATIONS} warm invocations, cold starts`);
+    const bundle = bundleAuthorizer(ROOT, work);
+    const authorizer = measureAuthorizer(bundle, env, warm, { pin, cwd: ROOT, rounds: ROUNDS, invocations: AUTHORIZER_INVOCATIONS });
+
     log(`pushing ${CACHE_TOKENS} distinct tokens through the verified-token cache`);
     const memory = cacheMemory();
     const run: BenchRun = {
@@ -259,6 +267,7 @@ async function main(): Promise<void> {
       rows,
       awsJwtVerifyAlone: fresh.awsJwtVerifyAlone,
       doorAwsJwtVerifyAlone: doorFresh.awsJwtVerifyAlone,
+      authorizer,
       footprint,
       cacheMemory: memory,
       requestLog,

@@ -36,6 +36,7 @@ function benchRun(rows: [PhaseName, Row][], baselineRef?: string): BenchRun {
     rows: Object.fromEntries(rows),
     awsJwtVerifyAlone: [50, 40],
     doorAwsJwtVerifyAlone: [40, 20],
+    authorizer: { warmCpu: [90, 110], coldStartMs: [200, 250, 220, 310, 240], bundleBytes: 1_433_600 },
     footprint: { loginAmazon: 0, loginNoOriginJti: 300, logout: 120, refreshAmazon: 0, refreshNoOriginJti: 125, rateLimitCounter: 130 },
     cacheMemory: [{ tokens: 10, rssMb: 100, heapMb: 20 }],
     requestLog: { lines: 10, requests: 10 },
@@ -113,5 +114,15 @@ describe('bench report', () => {
   it('prints nginx with and without auth_request, and the auth service CPU per proxied request beside the door', () => {
     expect(renderReport(benchRun(ROWS))).toContain('with auth_request to the door 1,000 req/s');
     expect(renderReport(benchRun(ROWS))).toContain('The auth service spent 75 µs of CPU per proxied request, against 65 µs per check asked of the door directly.');
+  });
+
+  it('holds the Lambda authorizer to /auth/verify warm and to 300 ms cold, and prints its bundle size', () => {
+    const report = renderReport(benchRun(ROWS));
+    // Medians: authorizer 100 µs over verify 100 µs; cold starts 240 ms, one of them over the ceiling.
+    expect(report).toContain('| a warm Lambda authorizer invocation costs no more than /auth/verify (CPU: authorizerWarm ÷ verify, medians, ≤ 1) | 1.00 (1.00–1.00) | yes |');
+    expect(report).toContain("| the Lambda authorizer's cold start ≤ 300 ms (authorizerColdStart, ms) | 240.00 (200.00–310.00) | yes |");
+    expect(report).toContain('| bundle size, KB | 1,400 |');
+    const slow = { ...benchRun(ROWS), authorizer: { warmCpu: [150, 150], coldStartMs: [400, 400, 400, 400, 400], bundleBytes: 1024 } };
+    expect(targets(slow).filter((t) => t.label.includes('Lambda authorizer')).map(isMet)).toEqual([false, false]);
   });
 });
