@@ -33,7 +33,9 @@ const postForm = (form: Record<string, string>, headers: Record<string, string> 
 
 /**
  * The headers helmet() sends on the production-stack peer's /auth/me, and which of them the service leaves out on
- * which route (`name on /route`), over the routes of the table's rows, each requested as its row does.
+ * which route (`name on /route`), over the routes of the table's rows on the API port, each requested as its row
+ * does. Not the forward-auth door's: it sends none, by design, since only the proxy reads its answers and nginx's
+ * auth_request passes on just the identity headers it is told to.
  */
 export async function missingSecurityHeaders(peerUrl: string, serviceUrl: string, rows: RowCredentials): Promise<{ checked: number; missing: string[] }> {
   const helmetNames = [...(await headerNames(`${peerUrl}/auth/me`, bearer(rows.warm)))].filter((name) => !NOT_HELMET.includes(name));

@@ -19,7 +19,7 @@ export interface Sample {
   p50: number;
   /** 99th percentile latency, ms. */
   p99: number;
-  /** The server's CPU time (all threads) per request answered, µs. */
+  /** The server's CPU time (all threads) per request answered, µs; the phase's `cpuOf` process's when it names one. */
   cpuPerRequest: number;
   /** Requests answered. */
   requests: number;
@@ -40,7 +40,7 @@ export interface Load {
 /** Runs `phase` once under `load`. */
 export async function runPhase(phase: Phase, load: Load): Promise<Sample> {
   const { server, token, form } = phase;
-  const pid = server.child.pid!;
+  const pid = (phase.cpuOf ?? server).child.pid!;
   const body = form && new URLSearchParams(form).toString();
   const headers = { ...phase.headers, ...(body !== undefined && { 'content-type': 'application/x-www-form-urlencoded' }) };
   if (server.loopLagFile) server.child.kill('SIGUSR2');

@@ -9,6 +9,8 @@ export interface Phase {
   label: string;
   /** The server it loads. */
   server: Server;
+  /** The process whose CPU the row gives, when not `server`'s (behind a proxy: the auth service's). */
+  cpuOf?: Server;
   /** The path it GETs, or POSTs `form` to. */
   path: string;
   /** The bearer token of each request; no Authorization header when absent. */
@@ -37,7 +39,12 @@ export type PhaseName =
   | 'baselineWarm'
   | 'baselineVerify'
   | 'peerBare'
-  | 'peerStack';
+  | 'peerStack'
+  | 'floor'
+  | 'door'
+  | 'doorFresh'
+  | 'nginxAuth'
+  | 'nginxPlain';
 
 /** The phases of one run, in the order of the table; the baseline's only with BENCH_BASELINE. */
 export type Phases = Partial<Record<PhaseName, Phase>>;
@@ -56,6 +63,14 @@ export interface PhaseServers {
   peerStack: Server;
   /** The service as built from BENCH_BASELINE's ref. */
   baseline?: { server: Server; ref: string };
+  /** The service's forward-auth door (FORWARD_AUTH_PORT): the service's own process, on the door's port. */
+  door: Server;
+  /** A raw node:http server answering a tiny JSON body: the floor, and the small upstream behind nginx. */
+  floor: Server;
+  /** nginx with deploy/nginx/'s auth_request in front of the floor, its checks on the door. */
+  nginxAuth: Server;
+  /** The same nginx in front of the floor without auth_request. */
+  nginxPlain: Server;
 }
 
 /** What the phases send and what they read past. */
@@ -64,6 +79,8 @@ export interface PhaseInputs {
   warm: string;
   /** Tokens the `fresh` phase sends, each once. */
   fresh: FreshTokens;
+  /** Tokens the `doorFresh` phase sends, each once: a pool of its own, so aws-jwt-verify alone is measured on them. */
+  doorFresh: FreshTokens;
   /** The Authorization header of an introspection caller the service knows (HTTP Basic of an INTROSPECTION_CLIENTS pair). */
   introspectionCaller: string;
   /** The token the `revoke` phase revokes: of a session of its own, not `warm`'s. */
@@ -137,6 +154,26 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
       token: warm,
     },
     peerStack: { label: 'peer "production stack" /auth/me (the same + pino-http info line + helmet)', server: servers.peerStack, path: '/auth/me', token: warm },
+    floor: { label: 'floor: raw node:http answering {"status":"ok"}', server: servers.floor, path: '/' },
+    door: { label: 'service forward-auth door (FORWARD_AUTH_PORT) /auth/verify, warm token', server: servers.door, path: '/auth/verify', token: warm },
+    doorFresh: {
+      label: 'service forward-auth door /auth/verify, fresh token each request',
+      server: servers.door,
+      path: '/auth/verify',
+      token: inputs.doorFresh.next,
+      before: async () => inputs.doorFresh.begin(),
+      after: async () => inputs.doorFresh.end(),
+    },
+    // Both nginx rows proxy to the floor; the CPU column of the first is the auth service's per proxied request
+    // (what the checks cost the service), of the second the floor's (nothing asks the auth service).
+    nginxAuth: {
+      label: 'nginx auth_request (deploy/nginx) → door, then the floor; CPU: the auth service per proxied request',
+      server: servers.nginxAuth,
+      cpuOf: servers.door,
+      path: '/api/bench',
+      token: warm,
+    },
+    nginxPlain: { label: 'nginx without auth → the floor; CPU: the floor per proxied request', server: servers.nginxPlain, cpuOf: servers.floor, path: '/api/bench', token: warm },
   };
   return phases;
 }
@@ -145,16 +182,19 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
  * The order of a round, in groups. A group's phases run back to back, in the opposite order every other round, so
  * that none always follows the same one: the warm-token rows of different processes (metrics on, the control, the
  * baseline) and of the swapped database sit together, and so do the two /auth/verify rows and introspection, the
- * target's other row.
+ * target's other row; the floor beside the door it bounds, and the two nginx rows.
  */
 const ROUND: PhaseName[][] = [
   ['healthz'],
+  ['floor', 'door'],
   ['warm', 'loggedOut', 'metricsOn', 'control', 'baselineWarm'],
   ['fresh'],
+  ['doorFresh'],
   ['introspect', 'verify', 'baselineVerify'],
   ['revoke'],
   ['peerBare'],
   ['peerStack'],
+  ['nginxPlain', 'nginxAuth'],
 ];
 
 /** The names of `phases` in the order round `round` (from 1) runs them; throws if a phase has no place in a round. */

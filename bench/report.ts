@@ -1,4 +1,5 @@
 // Renders a bench run as markdown: the phase table, targets that name the rows they compare, the checks, the sizing.
+import type { AuthorizerRun } from './authorizer';
 import type { LoopLag, Sample } from './measure';
 import type { PhaseName } from './phases';
 import type { Footprint } from './redis-footprint';
@@ -43,6 +44,10 @@ export interface BenchRun {
   rows: Partial<Record<PhaseName, Row>>;
   /** aws-jwt-verify's own CPU per verification (µs) of each round's fresh tokens, one entry a round. */
   awsJwtVerifyAlone: number[];
+  /** The same for the tokens each round's `doorFresh` phase sent. */
+  doorAwsJwtVerifyAlone: number[];
+  /** The Lambda authorizer's bundle: its warm CPU per invocation, its cold starts, its size. */
+  authorizer: AuthorizerRun;
   /** Redis bytes per login, logout and budget counter. */
   footprint: Footprint;
   /** The token cache's memory as the tokens went through. */
@@ -101,6 +106,18 @@ export function ratio(rows: BenchRun['rows'], a: PhaseName, b: PhaseName, of: (s
   return spread(x.map((sample, i) => of(sample) / of(y[i]!)));
 }
 
+/**
+ * A fresh token's check on the door over aws-jwt-verify's own check of the same tokens plus the warm door, within
+ * each round: at most 1 when the door adds no more to aws-jwt-verify than it costs with a warm token.
+ */
+export function doorFreshOverBudget(run: BenchRun): Spread {
+  const [fresh, door, alone] = [samplesOf(run.rows, 'doorFresh'), samplesOf(run.rows, 'door'), run.doorAwsJwtVerifyAlone];
+  if (fresh.length !== door.length || alone.length !== door.length) {
+    throw new Error(`rows 'doorFresh' and 'door' and aws-jwt-verify alone have ${fresh.length}, ${door.length} and ${alone.length} rounds`);
+  }
+  return spread(fresh.map((sample, i) => sample.cpuPerRequest / (alone[i]! + door[i]!.cpuPerRequest)));
+}
+
 /** The run's targets, each naming the rows it compares; the baseline's peer ratios when it ran. */
 export function targets(run: BenchRun): Target[] {
   const { rows } = run;
@@ -121,6 +138,21 @@ export function targets(run: BenchRun): Target[] {
       atMost: true,
     },
     { label: 'metrics on cost no more than off (CPU: off ÷ on ≥ 0.95)', measured: ratio(rows, 'warm', 'metricsOn'), goal: 0.95 },
+    { label: "a warm token's check on the door costs ≤ 3× the floor (CPU: door ÷ floor ≤ 3)", measured: ratio(rows, 'door', 'floor'), goal: 3, atMost: true },
+    {
+      label: "a fresh token's check on the door costs no more than aws-jwt-verify's own plus the warm door (CPU: doorFresh ÷ (aws-jwt-verify alone + door) ≤ 1)",
+      measured: doorFreshOverBudget(run),
+      goal: 1,
+      atMost: true,
+    },
+    {
+      // Medians over the rounds, not within each: the authorizer runs in processes of its own after the rounds.
+      label: 'a warm Lambda authorizer invocation costs no more than /auth/verify (CPU: authorizerWarm ÷ verify, medians, ≤ 1)',
+      measured: spread([median(run.authorizer.warmCpu) / median(samplesOf(rows, 'verify').map(cpu))]),
+      goal: 1,
+      atMost: true,
+    },
+    { label: "the Lambda authorizer's cold start ≤ 300 ms (authorizerColdStart, ms)", measured: spread(run.authorizer.coldStartMs), goal: 300, atMost: true },
   ];
   const ref = run.settings.baselineRef;
   if (ref !== undefined) {
@@ -160,13 +192,16 @@ export function renderReport(run: BenchRun): string {
   const lag = Object.values(rows).flatMap((row) => row.samples.map((s) => s.loopLag).filter((l): l is LoopLag => l !== undefined));
   const { missing, checked } = run.securityHeaders;
 
-  const aloneRow = `| aws-jwt-verify alone: its verifySync of the same fresh tokens, keys loaded, in a process of its own pinned like the servers | – | – | – | ${range(spread(run.awsJwtVerifyAlone), 0)} | ${fmt(alone / healthz, 2)} |`;
+  const aloneRow = (figures: number[]) =>
+    `| aws-jwt-verify alone: its verifySync of the same fresh tokens, keys loaded, in a process of its own pinned like the servers | – | – | – | ${range(spread(figures), 0)} | ${fmt(median(figures) / healthz, 2)} |`;
   const phaseTable = (Object.entries(rows) as [PhaseName, Row][]).flatMap(([name, row]) => {
     const of = (figure: (s: Sample) => number) => row.samples.map(figure);
     const c = spread(of(cpu));
     const line = `| ${row.label} | ${fmt(median(of(rps)))} | ${fmt(median(of((s) => s.p50)), 1)} | ${fmt(median(of((s) => s.p99)), 1)} | ${range(c, 0)} | ${fmt(c.value / healthz, 2)} |`;
-    // aws-jwt-verify's own cost for the fresh phase's tokens goes right under it.
-    return name === 'fresh' ? [line, aloneRow] : [line];
+    // aws-jwt-verify's own cost for a fresh phase's tokens goes right under it.
+    if (name === 'fresh') return [line, aloneRow(run.awsJwtVerifyAlone)];
+    if (name === 'doorFresh') return [line, aloneRow(run.doorAwsJwtVerifyAlone)];
+    return [line];
   });
   const beforeAfter =
     settings.baselineRef === undefined
@@ -206,8 +241,10 @@ export function renderReport(run: BenchRun): string {
     `| Redis bytes per logout ≤ 150 (${fmt(settings.sessions)} logouts of distinct users) | ${fmt(footprint.logout, 1)} | ${yes(footprint.logout <= 150)} |`,
     `| token cache RSS flat (±10 %) over ${fmt(settings.cacheTokens)} distinct tokens | ${fmt(rssMin)}–${fmt(rssMax)} MB (spread ${fmt(rssSpread * 100, 1)} %) | ${yes(rssSpread <= 0.1)} |`,
     `| request log at info for every request | ${fmt(run.requestLog.lines)} lines for ${fmt(run.requestLog.requests)} requests | ${yes(run.requestLog.lines >= run.requestLog.requests)} |`,
-    `| every security header of helmet() sent (${checked} headers, on /healthz, /auth/me, /auth/verify, /auth/introspect, /auth/revoke) | ${missing.length === 0 ? 'all' : missing.join(', ')} | ${yes(missing.length === 0)} |`,
+    `| every security header of helmet() sent (${checked} headers, on /healthz, /auth/me, /auth/verify, /auth/introspect, /auth/revoke of the API port; the forward-auth door sends none, its answers go to the proxy alone) | ${missing.length === 0 ? 'all' : missing.join(', ')} | ${yes(missing.length === 0)} |`,
     '',
+    ...nginxSection(rows),
+    ...authorizerSection(run.authorizer),
     ...beforeAfter,
     `Control: a second process identical to the service measured ${fmt(cpuOf('control'))} µs of CPU per warm /auth/me against the ` +
       `service's ${fmt(warm)} (service ÷ twin ${fmt(control, 2)}): a comparison between two processes (metrics on against off) ` +
@@ -226,6 +263,33 @@ export function renderReport(run: BenchRun): string {
     '',
     ...sizingSection(footprint, warm),
   ].join('\n');
+}
+
+/** The Lambda authorizer's rows: as deployed, one file bundled with esbuild, each process pinned like the servers. */
+function authorizerSection(authorizer: AuthorizerRun): string[] {
+  return [
+    'Lambda authorizer (src/lambda/authorizer.ts bundled by esbuild into one file, platform node, target node22; a REST TOKEN event with the warm token; each process pinned like the servers):',
+    '',
+    '| row | measured: median (min–max) |',
+    '|---|---:|',
+    `| authorizerWarm: CPU µs per warm invocation, handler only (process.cpuUsage around the loop, one process a round) | ${range(spread(authorizer.warmCpu), 0)} |`,
+    `| authorizerColdStart: ms from requiring the bundle to its first answer, a fresh process each (${authorizer.coldStartMs.length} samples) | ${range(spread(authorizer.coldStartMs), 0)} |`,
+    `| bundle size, KB | ${fmt(authorizer.bundleBytes / 1024)} |`,
+    '',
+  ];
+}
+
+/** The two nginx rows side by side, with the door asked directly. */
+function nginxSection(rows: BenchRun['rows']): string[] {
+  const of = (name: PhaseName, figure: (s: Sample) => number) => median(samplesOf(rows, name).map(figure));
+  return [
+    `Through nginx (one worker, pinned with the servers; both in front of the floor as the upstream): with auth_request to the door ` +
+      `${fmt(of('nginxAuth', rps))} req/s, p50 ${fmt(of('nginxAuth', (s) => s.p50), 1)} ms, p99 ${fmt(of('nginxAuth', (s) => s.p99), 1)} ms; ` +
+      `without auth ${fmt(of('nginxPlain', rps))} req/s, p50 ${fmt(of('nginxPlain', (s) => s.p50), 1)} ms, p99 ${fmt(of('nginxPlain', (s) => s.p99), 1)} ms ` +
+      `(throughput with ÷ without, within each round: ${range(ratio(rows, 'nginxAuth', 'nginxPlain', rps))}). ` +
+      `The auth service spent ${fmt(of('nginxAuth', cpu))} µs of CPU per proxied request, against ${fmt(of('door', cpu))} µs per check asked of the door directly.`,
+    '',
+  ];
 }
 
 /** The sizing table at the warm-token CPU cost of this run. */

@@ -12,11 +12,13 @@ import { freePort, startLocalCognito } from '../src/dev/local-cognito';
 import { findOrStartRedis } from '../src/dev/local-redis';
 import { provisionLocalPool, type LocalPool } from '../src/dev/provision';
 import { mintAccessToken } from '../test/support/tokens';
+import { bundleAuthorizer, measureAuthorizer } from './authorizer';
 import { autocannon } from './autocannon';
 import { buildBaseline, type Baseline } from './baseline';
 import { assertMeAnswers, missingSecurityHeaders, requestLogLines } from './checks';
 import { awsJwtVerifyAlone, FreshTokens } from './fresh-tokens';
 import { runPhase, type Load } from './measure';
+import { startNginx } from './nginx';
 import { definePhases, roundOrder, type PhaseName, type Phases, type PhaseServers } from './phases';
 import { deleteKeys, measureFootprint } from './redis-footprint';
 import { renderReport, type BenchRun, type CacheMemorySample, type Row } from './report';
@@ -29,6 +31,8 @@ const FRESH_PER_ROUND = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
 const CACHE_TOKENS = Number(process.env.BENCH_CACHE_TOKENS ?? 1_000_000);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const LOGGED_OUT = Number(process.env.BENCH_LOGGED_OUT ?? 1_000_000);
+/** Warm invocations of the Lambda authorizer a round. */
+const AUTHORIZER_INVOCATIONS = Number(process.env.BENCH_AUTHORIZER_INVOCATIONS ?? 10_000);
 /** A git ref whose service runs beside this tree's in the same rounds; none by default. */
 const BASELINE = process.env.BENCH_BASELINE || undefined;
 /**
@@ -78,8 +82,27 @@ function serviceEnv(cognitoEndpoint: string, pool: LocalPool, redisUrl: string, 
   };
 }
 
-/** Starts every server the phases load, adding each to `started` as it comes up (so a failure still stops them). */
-async function startServers(env: Record<string, string>, pin: Pinning, work: string, baseline: Baseline | undefined, started: Server[]): Promise<PhaseServers> {
+/** Resolves once `url` answers at all (any status). */
+async function answers(url: string): Promise<void> {
+  for (let i = 0; i < 100; i += 1) {
+    if (await fetch(url).then(() => true, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} does not answer`);
+}
+
+/**
+ * Starts every server the phases load, adding each to `started` as it comes up (so a failure still stops them), and
+ * each nginx to `proxies` (stopped with SIGTERM: a SIGKILLed master leaves its worker running).
+ */
+async function startServers(
+  env: Record<string, string>,
+  pin: Pinning,
+  work: string,
+  baseline: Baseline | undefined,
+  started: Server[],
+  proxies: Server[],
+): Promise<PhaseServers> {
   const start = async (name: string, script: string, options: { env?: Record<string, string>; cwd?: string; loopLag?: boolean } = {}) => {
     const loopLagFile = options.loopLag ? path.join(work, 'loop-lag.json') : undefined;
     const server = await startServer(
@@ -96,8 +119,23 @@ async function startServers(env: Record<string, string>, pin: Pinning, work: str
     started.push(server);
     return server;
   };
+  const doorPort = await freePort();
+  const service = await start('service', 'dist/main.js', { loopLag: true, env: { FORWARD_AUTH_PORT: String(doorPort) } });
+  // The door is the service's own process on its second port: its rows read that process's CPU and event-loop delay.
+  const door: Server = { ...service, name: 'service-door', url: `http://127.0.0.1:${doorPort}` };
+  await answers(`${door.url}/auth/verify`);
+  const floor = await start('floor', 'bench/peers/floor.cjs');
+  const nginx = async (name: string, auth: boolean) => {
+    const proxy = await startNginx(name, auth, { service, door, api: floor }, pin, work);
+    proxies.push(proxy);
+    return proxy;
+  };
   const servers: PhaseServers = {
-    service: await start('service', 'dist/main.js', { loopLag: true }),
+    service,
+    door,
+    floor,
+    nginxAuth: await nginx('nginx-auth', true),
+    nginxPlain: await nginx('nginx-plain', false),
     // The same service with Prometheus metrics on (METRICS_PORT), to show what they cost on the hot path.
     metricsOn: await start('service-metrics', 'dist/main.js', { env: { METRICS_PORT: String(await freePort()) } }),
     // The control: a second process identical to the service, to show what two identical processes differ by here.
@@ -176,6 +214,7 @@ async function main(): Promise<void> {
     swapped = !swapped;
   };
   const servers: Server[] = [];
+  const proxies: Server[] = [];
   try {
     for (const db of [SERVICE_DB, LOADED_DB]) {
       const size = await redis.select(db).then(() => redis.dbsize());
@@ -188,7 +227,7 @@ async function main(): Promise<void> {
     const caller: IntrospectionClient = { id: 'bench-gateway', secret: randomBytes(16).toString('hex') };
     const env = serviceEnv(cognito.endpoint, pool, redisInfo.url, prefix, caller);
     const footprint = await measureFootprint(redis, prefix, SESSIONS, LOGGED_OUT, log);
-    const started = await startServers(env, pin, work, baseline, servers);
+    const started = await startServers(env, pin, work, baseline, servers, proxies);
 
     const mint = () => mintAccessToken(env.COGNITO_ISSUER!, pool.clientId, { username: 'bench-user', 'cognito:groups': ['readers'] });
     const warm = mint();
@@ -198,16 +237,26 @@ async function main(): Promise<void> {
     const introspectionCaller = `Basic ${Buffer.from(`${caller.id}:${caller.secret}`).toString('base64')}`;
     // Every security header the peer's helmet() sends, the service sends too, on every row's route.
     const securityHeaders = await missingSecurityHeaders(started.peerStack.url, started.service.url, { warm, introspectionCaller, revoked });
-    log(`minting ${FRESH_PER_ROUND * ROUNDS} fresh tokens…`);
+    // The door answers a fresh token faster than /auth/me does: its pool is twice the fresh row's.
+    log(`minting ${3 * FRESH_PER_ROUND * ROUNDS} fresh tokens (the fresh row's, and twice as many for doorFresh)…`);
     const alone = { issuer: env.COGNITO_ISSUER!, jwksUri: env.COGNITO_JWKS_URI!, clientId: pool.clientId, pin, cwd: ROOT, workDir: work };
-    const fresh = new FreshTokens(Array.from({ length: FRESH_PER_ROUND * ROUNDS }, mint), (tokens) => awsJwtVerifyAlone(tokens, alone));
-    const phases = definePhases(started, { warm, fresh, introspectionCaller, revoked, loggedOut: LOGGED_OUT, swapDatabases });
+    const freshPool = (size: number) => new FreshTokens(Array.from({ length: size }, mint), (tokens) => awsJwtVerifyAlone(tokens, alone));
+    const fresh = freshPool(FRESH_PER_ROUND * ROUNDS);
+    const doorFresh = freshPool(2 * FRESH_PER_ROUND * ROUNDS);
+    const phases = definePhases(started, { warm, fresh, doorFresh, introspectionCaller, revoked, loggedOut: LOGGED_OUT, swapDatabases });
 
     log('warming up each server for 2 s');
-    for (const server of servers) await autocannon({ url: `${server.url}/auth/me`, connections: 10, duration: 2, headers: { authorization: `Bearer ${warm}` } });
+    const warmUp = (url: string) => autocannon({ url, connections: 10, duration: 2, headers: { authorization: `Bearer ${warm}` } });
+    for (const server of servers) await warmUp(`${server.url}/auth/me`);
+    await warmUp(`${started.door.url}/auth/verify`);
+    for (const proxy of proxies) await warmUp(`${proxy.url}/api/bench`);
     const rows = await runRounds(phases);
 
     const requestLog = await requestLogOf(started.service, phases, rows);
+
+    log(`Lambda authorizer: bundling it with esbuild, ${ROUNDS} × ${AUTHORIZER_INVOCATIONS} warm invocations, cold starts`);
+    const bundle = bundleAuthorizer(ROOT, work);
+    const authorizer = measureAuthorizer(bundle, env, warm, { pin, cwd: ROOT, rounds: ROUNDS, invocations: AUTHORIZER_INVOCATIONS });
 
     log(`pushing ${CACHE_TOKENS} distinct tokens through the verified-token cache`);
     const memory = cacheMemory();
@@ -217,6 +266,8 @@ async function main(): Promise<void> {
       settings: { rounds: ROUNDS, ...LOAD, pinned: pin.pinned, sessions: SESSIONS, loggedOut: LOGGED_OUT, cacheTokens: CACHE_TOKENS, baselineRef: baseline?.ref },
       rows,
       awsJwtVerifyAlone: fresh.awsJwtVerifyAlone,
+      doorAwsJwtVerifyAlone: doorFresh.awsJwtVerifyAlone,
+      authorizer,
       footprint,
       cacheMemory: memory,
       requestLog,
@@ -229,6 +280,10 @@ async function main(): Promise<void> {
     log('written to bench/results/latest.md');
   } finally {
     for (const server of servers) server.child.kill('SIGKILL');
+    for (const proxy of proxies) {
+      const exited = new Promise((resolve) => proxy.child.once('exit', resolve));
+      if (proxy.child.exitCode === null && proxy.child.kill('SIGTERM')) await exited;
+    }
     await cognito.stop();
     log("deleting the bench's keys");
     if (swapped) await swapDatabases();

@@ -1,7 +1,7 @@
 // The bench's report: each target compares the rows it names, whatever order the phases ran or were listed in.
 import type { Sample } from '../../bench/measure';
 import type { PhaseName } from '../../bench/phases';
-import { isMet, ratio, renderReport, targets, type BenchRun, type Row } from '../../bench/report';
+import { doorFreshOverBudget, isMet, ratio, renderReport, targets, type BenchRun, type Row } from '../../bench/report';
 
 /** Samples of one round each, at the CPU per request given (µs), 1,000 req/s. */
 const row = (label: string, ...cpu: number[]): Row => ({
@@ -21,6 +21,11 @@ const ROWS: [PhaseName, Row][] = [
   ['revoke', row('revoke', 150, 150)],
   ['peerBare', row('bare', 400, 300)],
   ['peerStack', row('stack', 800, 500)],
+  ['floor', row('floor', 20, 25)],
+  ['door', row('door', 50, 80)],
+  ['doorFresh', row('door fresh', 80, 110)],
+  ['nginxAuth', row('nginx auth', 60, 90)],
+  ['nginxPlain', row('nginx plain', 10, 10)],
 ];
 
 function benchRun(rows: [PhaseName, Row][], baselineRef?: string): BenchRun {
@@ -30,6 +35,8 @@ function benchRun(rows: [PhaseName, Row][], baselineRef?: string): BenchRun {
     settings: { rounds: 2, seconds: 1, connections: 1, pinned: false, sessions: 10, loggedOut: 10, cacheTokens: 10, baselineRef },
     rows: Object.fromEntries(rows),
     awsJwtVerifyAlone: [50, 40],
+    doorAwsJwtVerifyAlone: [40, 20],
+    authorizer: { warmCpu: [90, 110], coldStartMs: [200, 250, 220, 310, 240], bundleBytes: 1_433_600 },
     footprint: { loginAmazon: 0, loginNoOriginJti: 300, logout: 120, refreshAmazon: 0, refreshNoOriginJti: 125, rateLimitCounter: 130 },
     cacheMemory: [{ tokens: 10, rssMb: 100, heapMb: 20 }],
     requestLog: { lines: 10, requests: 10 },
@@ -82,5 +89,40 @@ describe('bench report', () => {
     expect(report).toContain('| baseline bef5453: ≥ 1.3× cheaper than the bare peer (CPU: peer ÷ baseline warm) | 2.00 (1.00–3.00) | yes |');
     expect(report).toContain('| warm /auth/me: baseline ÷ this tree | 1.50 (1.00–2.00) |');
     expect(report).toContain('| /auth/verify: baseline ÷ this tree | 1.50 (1.00–2.00) |');
+  });
+
+  it('holds the warm door to at most 3× the floor, round by round', () => {
+    const label = "a warm token's check on the door costs ≤ 3× the floor (CPU: door ÷ floor ≤ 3)";
+    // 50/20 and 80/25: median 2.85, under the ceiling though one round is over it.
+    expect(renderReport(benchRun(ROWS))).toContain(`| ${label} | 2.85 (2.50–3.20) | yes |`);
+    const dearer = ROWS.map(([name, r]): [PhaseName, Row] => (name === 'door' ? [name, row('door', 70, 80)] : [name, r]));
+    expect(renderReport(benchRun(dearer))).toContain(`| ${label} | 3.35 (3.20–3.50) | no |`);
+    expect(() => targets(benchRun(ROWS.filter(([name]) => name !== 'floor')))).toThrow("no row 'floor' in this run");
+  });
+
+  it("holds a fresh token on the door to aws-jwt-verify's own check of its tokens plus the warm door, round by round", () => {
+    // 80/(40+50) and 110/(20+80): 0.89 and 1.10, median 0.99.
+    expect(doorFreshOverBudget(benchRun(ROWS))).toEqual({ value: (80 / 90 + 110 / 100) / 2, min: 80 / 90, max: 1.1 });
+    const label = "a fresh token's check on the door costs no more than aws-jwt-verify's own plus the warm door (CPU: doorFresh ÷ (aws-jwt-verify alone + door) ≤ 1)";
+    expect(renderReport(benchRun(ROWS))).toContain(`| ${label} | 0.99 (0.89–1.10) | yes |`);
+    // It reads the door's own aws-jwt-verify figures, not the fresh row's: with those (50, 40) it would be 0.84.
+    const dearer = ROWS.map(([name, r]): [PhaseName, Row] => (name === 'doorFresh' ? [name, row('door fresh', 100, 110)] : [name, r]));
+    expect(renderReport(benchRun(dearer))).toContain(`| ${label} | 1.11 (1.10–1.11) | no |`);
+    expect(() => doorFreshOverBudget({ ...benchRun(ROWS), doorAwsJwtVerifyAlone: [40] })).toThrow('have 2, 2 and 1 rounds');
+  });
+
+  it('prints nginx with and without auth_request, and the auth service CPU per proxied request beside the door', () => {
+    expect(renderReport(benchRun(ROWS))).toContain('with auth_request to the door 1,000 req/s');
+    expect(renderReport(benchRun(ROWS))).toContain('The auth service spent 75 µs of CPU per proxied request, against 65 µs per check asked of the door directly.');
+  });
+
+  it('holds the Lambda authorizer to /auth/verify warm and to 300 ms cold, and prints its bundle size', () => {
+    const report = renderReport(benchRun(ROWS));
+    // Medians: authorizer 100 µs over verify 100 µs; cold starts 240 ms, one of them over the ceiling.
+    expect(report).toContain('| a warm Lambda authorizer invocation costs no more than /auth/verify (CPU: authorizerWarm ÷ verify, medians, ≤ 1) | 1.00 (1.00–1.00) | yes |');
+    expect(report).toContain("| the Lambda authorizer's cold start ≤ 300 ms (authorizerColdStart, ms) | 240.00 (200.00–310.00) | yes |");
+    expect(report).toContain('| bundle size, KB | 1,400 |');
+    const slow = { ...benchRun(ROWS), authorizer: { warmCpu: [150, 150], coldStartMs: [400, 400, 400, 400, 400], bundleBytes: 1024 } };
+    expect(targets(slow).filter((t) => t.label.includes('Lambda authorizer')).map(isMet)).toEqual([false, false]);
   });
 });
