@@ -6,6 +6,7 @@ import { freePort, startLocalCognito } from './local-cognito';
 import { followPendingCodes } from './pending-codes';
 import { redisAnswers } from './local-redis';
 import { DEMO_GROUP_SCOPES, provisionLocalPool, registerCallbackUrls, type DemoUser } from './provision';
+import { APP_CLIENTS, callbackUrls } from '../pool/pool-definition';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** The local stack's data and settings; DEV_LOCAL_DIR moves them (the suite's own test of `npm run dev` does). */
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   await registerCallbackUrls(
     cognito.endpoint,
     pool,
-    [port, replicaPort].flatMap((p) => [`http://localhost:${p}/docs/oauth2-redirect.html`, `http://127.0.0.1:${p}/docs/oauth2-redirect.html`]),
+    callbackUrls(APP_CLIENTS.login, [port, replicaPort].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`])),
   );
   const env: Record<string, string> = {
     COGNITO_ENDPOINT: cognito.endpoint,
