@@ -32,7 +32,7 @@ export interface ResourceServerDefinition {
 export const RESOURCE_SERVERS: readonly ResourceServerDefinition[] = [
   {
     identifier: 'books',
-    name: 'Books (the example resource)',
+    name: 'Books, the example resource',
     scopes: [
       { name: 'read', description: 'Read the books' },
       { name: 'write', description: 'Add and delete books' },
