@@ -16,7 +16,7 @@ import {
   UpdateUserPoolCommand,
   type UpdateUserPoolClientCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { APP_CLIENTS, GROUPS, POOL, type AppClientDefinition } from '../pool/pool-definition';
+import { APP_CLIENTS, callbackUrls, GROUPS, POOL, type AppClientDefinition } from '../pool/pool-definition';
 
 /** A demo user and what it shows. */
 export interface DemoUser {
@@ -55,6 +55,11 @@ export const DEMO_USERS: DemoUser[] = [
   { username: 'admin', password: 'Admin-pass-1', groups: ['admins'], mustChangePassword: false },
 ];
 
+/** The base URLs of `npm run dev`'s API and its replica, as a browser may open them. */
+export function devBaseUrls(port: string, replicaPort: string): string[] {
+  return [port, replicaPort].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]);
+}
+
 /** A client for cognito-local's admin API; it checks no credentials, the SDK still wants some. */
 export function localAdminClient(endpoint: string): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({
@@ -75,13 +80,18 @@ async function ignoreExists(promise: Promise<unknown>): Promise<void> {
 
 /**
  * Finds or creates pool `poolName`, and brings it to the pool definition: its settings, its app clients (found by
- * name, else created) and its groups; then the demo users. Users are put back into their demo state on each run (the
+ * name, else created; the login client's callback URLs on `callbackBaseUrls`) and its groups; then the demo users. Users are put back into their demo state on each run (the
  * one who must change password gets that challenge again). cognito-local has no resource servers: the scopes live in
  * the clients' allowed scopes and in GROUP_SCOPES only.
  */
 export async function provisionLocalPool(
   endpoint: string,
-  options: { poolName?: string; users?: DemoUser[] } = {},
+  options: {
+    poolName?: string;
+    users?: DemoUser[];
+    /** The API's base URLs (`http://localhost:3000`): the login client's callback paths on them are registered. */
+    callbackBaseUrls?: string[];
+  } = {},
 ): Promise<LocalPool> {
   const cognito = localAdminClient(endpoint);
   const poolName = options.poolName ?? 'cognito-jwt-api-dev';
@@ -123,6 +133,9 @@ export async function provisionLocalPool(
   const { clientId, clientSecret } = await provisionClient(APP_CLIENTS.login);
   if (!clientSecret) throw new Error('the app client has no secret');
   const { clientId: introspectionClientId } = await provisionClient(APP_CLIENTS.introspection);
+  if (options.callbackBaseUrls) {
+    await registerCallbackUrls(endpoint, { userPoolId, clientId }, callbackUrls(APP_CLIENTS.login, options.callbackBaseUrls));
+  }
 
   for (const group of Object.keys(GROUPS)) {
     await ignoreExists(cognito.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group })));
