@@ -2,13 +2,14 @@
 // issue 24 asks for, no IAM policy with `*` actions, the Lambdas and the service configured by the service's own
 // variable names with the same values, and a Redis that nothing outside its two security groups can reach. Nothing is
 // deployed. The first run on a fresh clone installs deploy/aws's dependencies (npm ci --prefix deploy/aws).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_KEYS } from '../src/config/config';
 import { SESSION_ENDING_CALLS } from '../src/lambda/cognito-api-call';
 import { APP_CLIENTS, GROUPS, RESOURCE_SERVERS, SCOPES } from '../src/pool/pool-definition';
 import { LAMBDA_BUNDLES, type LambdaBundle } from '../deploy/aws/lib/lambda-bundles';
-import { getAtt, ref, resourcesOf, synthesize, TEST_CONTEXT, theResource, type CfnResource, type Synthesized } from './support/aws-stack';
+import { AWS_DIR, getAtt, ref, resourcesOf, synthesize, TEST_CONTEXT, theResource, type CfnResource, type Synthesized } from './support/aws-stack';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -408,6 +409,12 @@ describe('the example HTTP API', () => {
 });
 
 describe('the synth', () => {
+  it('runs an app that type-checks under its own tsconfig (the CLI runs it through tsx, which checks no types)', () => {
+    const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
+    const run = spawnSync(tsc, ['--noEmit', '-p', AWS_DIR], { encoding: 'utf8', timeout: 120_000 });
+    expect({ status: run.status, diagnostics: run.stdout }).toEqual({ status: 0, diagnostics: '' });
+  }, 150_000);
+
   it("passes the CDK CLI's CloudFormation validation, and outputs what a team wires up", () => {
     const report = JSON.parse(readFileSync(path.join(synth.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
     expect(report.pluginReports).toEqual([]);
