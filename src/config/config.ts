@@ -207,6 +207,9 @@ const envSchema = z
     }
   });
 
+/** Every environment variable the configuration reads: what a deployment may set (deploy/aws's tests hold it to them). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
 /** `true`/`false`, a hop count, or Express's own strings (`loopback`, subnets). */
 function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
   if (value === undefined) return undefined;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { freePort, startLocalCognito } from './local-cognito';
 import { followPendingCodes } from './pending-codes';
 import { redisAnswers } from './local-redis';
-import { DEMO_GROUP_SCOPES, provisionLocalPool, registerCallbackUrls, type DemoUser } from './provision';
+import { DEMO_GROUP_SCOPES, devBaseUrls, provisionLocalPool, type DemoUser } from './provision';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** The local stack's data and settings; DEV_LOCAL_DIR moves them (the suite's own test of `npm run dev` does). */
@@ -54,18 +54,13 @@ async function main(): Promise<void> {
     port: cognitoPort,
     listenHost: process.env.COGNITO_LOCAL_LISTEN ?? '127.0.0.1',
   });
-  const pool = await provisionLocalPool(cognito.endpoint);
-
-  const localRedis = 'redis://127.0.0.1:6379/0';
-  const redisUrl = process.env.REDIS_URL ?? ((await redisAnswers(localRedis)) ? localRedis : undefined);
   const port = process.env.PORT ?? '3000';
   const replicaPort = process.env.REPLICA_PORT ?? '3001';
   // Swagger UI's code + PKCE flow comes back to oauth2-redirect.html on whichever instance the browser is on.
-  await registerCallbackUrls(
-    cognito.endpoint,
-    pool,
-    [port, replicaPort].flatMap((p) => [`http://localhost:${p}/docs/oauth2-redirect.html`, `http://127.0.0.1:${p}/docs/oauth2-redirect.html`]),
-  );
+  const pool = await provisionLocalPool(cognito.endpoint, { callbackBaseUrls: devBaseUrls(port, replicaPort) });
+
+  const localRedis = 'redis://127.0.0.1:6379/0';
+  const redisUrl = process.env.REDIS_URL ?? ((await redisAnswers(localRedis)) ? localRedis : undefined);
   const env: Record<string, string> = {
     COGNITO_ENDPOINT: cognito.endpoint,
     COGNITO_USER_POOL_ID: pool.userPoolId,

@@ -1,4 +1,5 @@
-// Provisions, idempotently, the demo pool on a local Cognito: email codes, optional MFA, app client, groups, users.
+// Provisions, idempotently, the demo pool on a local Cognito from the pool definition (settings, app clients, groups),
+// and the demo users, which stay local.
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -13,8 +14,9 @@ import {
   ListUserPoolsCommand,
   UpdateUserPoolClientCommand,
   UpdateUserPoolCommand,
+  type UpdateUserPoolClientCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { GROUPS } from '../pool/pool-definition';
+import { APP_CLIENTS, callbackUrls, GROUPS, POOL, type AppClientDefinition } from '../pool/pool-definition';
 
 /** A demo user and what it shows. */
 export interface DemoUser {
@@ -36,6 +38,8 @@ export interface LocalPool {
   clientId: string;
   /** Its secret. */
   clientSecret: string;
+  /** The machine-to-machine client for introspection (cognito-local issues it no tokens). */
+  introspectionClientId: string;
   /** Demo users. */
   users: DemoUser[];
 }
@@ -50,6 +54,11 @@ export const DEMO_USERS: DemoUser[] = [
   { username: 'newbie', password: 'Temp-pass-1', groups: ['readers'], mustChangePassword: true },
   { username: 'admin', password: 'Admin-pass-1', groups: ['admins'], mustChangePassword: false },
 ];
+
+/** The base URLs of `npm run dev`'s API and its replica, as a browser may open them. */
+export function devBaseUrls(port: string, replicaPort: string): string[] {
+  return [port, replicaPort].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]);
+}
 
 /** A client for cognito-local's admin API; it checks no credentials, the SDK still wants some. */
 export function localAdminClient(endpoint: string): CognitoIdentityProviderClient {
@@ -70,12 +79,19 @@ async function ignoreExists(promise: Promise<unknown>): Promise<void> {
 }
 
 /**
- * Finds or creates pool `poolName`, its app client, the groups and the users. Users are put back into their demo
- * state on each run (the one who must change password gets that challenge again).
+ * Finds or creates pool `poolName`, and brings it to the pool definition: its settings, its app clients (found by
+ * name, else created; the login client's callback URLs on `callbackBaseUrls`) and its groups; then the demo users. Users are put back into their demo state on each run (the
+ * one who must change password gets that challenge again). cognito-local has no resource servers: the scopes live in
+ * the clients' allowed scopes and in GROUP_SCOPES only.
  */
 export async function provisionLocalPool(
   endpoint: string,
-  options: { poolName?: string; users?: DemoUser[] } = {},
+  options: {
+    poolName?: string;
+    users?: DemoUser[];
+    /** The API's base URLs (`http://localhost:3000`): the login client's callback paths on them are registered. */
+    callbackBaseUrls?: string[];
+  } = {},
 ): Promise<LocalPool> {
   const cognito = localAdminClient(endpoint);
   const poolName = options.poolName ?? 'cognito-jwt-api-dev';
@@ -88,32 +104,40 @@ export async function provisionLocalPool(
     userPoolId = created.UserPool?.Id;
   }
   if (!userPoolId) throw new Error('cognito-local created no user pool');
-  // Sign-up sends its code to the email, and users may turn on authenticator-app MFA (Cognito's "optional" MFA).
   await cognito.send(
-    new UpdateUserPoolCommand({ UserPoolId: userPoolId, AutoVerifiedAttributes: ['email'], MfaConfiguration: 'OPTIONAL' }),
+    new UpdateUserPoolCommand({
+      UserPoolId: userPoolId,
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: !POOL.selfSignUp },
+      AutoVerifiedAttributes: [...POOL.autoVerifiedAttributes],
+      MfaConfiguration: POOL.mfa,
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: POOL.accountRecovery, Priority: 1 }] },
+    }),
   );
 
-  const clientName = 'api';
   const clients = await cognito.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
-  let clientId = clients.UserPoolClients?.find((client) => client.ClientName === clientName)?.ClientId;
-  if (!clientId) {
-    const created = await cognito.send(
-      new CreateUserPoolClientCommand({
-        UserPoolId: userPoolId,
-        ClientName: clientName,
-        GenerateSecret: true,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-        EnableTokenRevocation: true,
-      }),
-    );
-    clientId = created.UserPoolClient?.ClientId;
-  }
-  if (!clientId) throw new Error('cognito-local created no app client');
-  const described = await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
-  const clientSecret = described.UserPoolClient?.ClientSecret;
+  const provisionClient = async (definition: AppClientDefinition): Promise<{ clientId: string; clientSecret?: string }> => {
+    let clientId = clients.UserPoolClients?.find((client) => client.ClientName === definition.name)?.ClientId;
+    if (!clientId) {
+      const created = await cognito.send(
+        new CreateUserPoolClientCommand({ UserPoolId: userPoolId, GenerateSecret: definition.generateSecret, ...clientSettings(definition) }),
+      );
+      clientId = created.UserPoolClient?.ClientId;
+    } else {
+      // An existing client is brought to the definition; the callback URLs registered on it stay.
+      await cognito.send(new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ...clientSettings(definition) }));
+    }
+    if (!clientId) throw new Error(`cognito-local created no app client ${definition.name}`);
+    const described = await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
+    return { clientId, clientSecret: described.UserPoolClient?.ClientSecret };
+  };
+  const { clientId, clientSecret } = await provisionClient(APP_CLIENTS.login);
   if (!clientSecret) throw new Error('the app client has no secret');
+  const { clientId: introspectionClientId } = await provisionClient(APP_CLIENTS.introspection);
+  if (options.callbackBaseUrls) {
+    await registerCallbackUrls(endpoint, { userPoolId, clientId }, callbackUrls(APP_CLIENTS.login, options.callbackBaseUrls));
+  }
 
-  for (const group of Object.keys(DEMO_GROUP_SCOPES)) {
+  for (const group of Object.keys(GROUPS)) {
     await ignoreExists(cognito.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group })));
   }
 
@@ -150,12 +174,35 @@ export async function provisionLocalPool(
       );
     }
   }
-  return { userPoolId, clientId, clientSecret, users };
+  return { userPoolId, clientId, clientSecret, introspectionClientId, users };
 }
 
 /**
- * Adds `urls` to the app client's callback URLs and enables the authorization code flow on it, so Swagger UI's
- * `oauth2-redirect.html` can receive the code from the hosted UI. Keeps the URLs already registered.
+ * An app client's settings from its definition, as CreateUserPoolClient and UpdateUserPoolClient take them (the
+ * secret is chosen at creation only, the callback URLs by the API's base URLs: registerCallbackUrls).
+ */
+export function clientSettings(
+  definition: AppClientDefinition,
+): Omit<UpdateUserPoolClientCommandInput, 'UserPoolId' | 'ClientId' | 'CallbackURLs'> & { ClientName: string } {
+  const { oauth, tokenValidity } = definition;
+  return {
+    ClientName: definition.name,
+    ExplicitAuthFlows: [...definition.authFlows],
+    EnableTokenRevocation: definition.enableTokenRevocation,
+    PreventUserExistenceErrors: definition.preventUserExistenceErrors ? 'ENABLED' : 'LEGACY',
+    AccessTokenValidity: tokenValidity.accessTokenMinutes,
+    IdTokenValidity: tokenValidity.idTokenMinutes,
+    RefreshTokenValidity: tokenValidity.refreshTokenDays,
+    TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    AllowedOAuthFlowsUserPoolClient: oauth !== undefined,
+    ...(oauth ? { AllowedOAuthFlows: [...oauth.flows], AllowedOAuthScopes: [...oauth.scopes], SupportedIdentityProviders: ['COGNITO'] } : {}),
+  };
+}
+
+/**
+ * Adds `urls` to the login client's callback URLs, its OAuth settings as the definition has them, so Swagger UI's
+ * `oauth2-redirect.html` can receive the code from the hosted UI (`callbackUrls` makes them from the API's base URLs).
+ * Keeps the URLs already registered.
  */
 export async function registerCallbackUrls(
   endpoint: string,
@@ -166,19 +213,13 @@ export async function registerCallbackUrls(
   const described = await cognito.send(
     new DescribeUserPoolClientCommand({ UserPoolId: pool.userPoolId, ClientId: pool.clientId }),
   );
-  const client = described.UserPoolClient;
-  const callbackUrls = [...new Set([...(client?.CallbackURLs ?? []), ...urls])];
+  const registered = described.UserPoolClient?.CallbackURLs ?? [];
   await cognito.send(
     new UpdateUserPoolClientCommand({
       UserPoolId: pool.userPoolId,
       ClientId: pool.clientId,
-      ExplicitAuthFlows: client?.ExplicitAuthFlows,
-      EnableTokenRevocation: client?.EnableTokenRevocation,
-      CallbackURLs: callbackUrls,
-      AllowedOAuthFlows: ['code'],
-      AllowedOAuthFlowsUserPoolClient: true,
-      AllowedOAuthScopes: ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin'],
-      SupportedIdentityProviders: ['COGNITO'],
+      ...clientSettings(APP_CLIENTS.login),
+      CallbackURLs: [...new Set([...registered, ...urls])],
     }),
   );
 }
