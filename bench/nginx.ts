@@ -1,14 +1,13 @@
 // The nginx rows' proxies: Debian's nginx with deploy/nginx/ as shipped (auth_request to the door), and the same
 // nginx without auth_request, both in front of the same small upstream, pinned like the servers.
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../src/dev/local-cognito';
-import { ensureNginx } from '../test/support/nginx';
+import { ensureNginx, writeNginxConfig } from '../test/support/nginx';
 import type { Pinning, Server } from './servers';
 
 const NGINX = '/usr/sbin/nginx';
-const DEPLOY = path.resolve(__dirname, '../deploy/nginx');
 
 /** Where the proxied requests go. */
 export interface NginxUpstreams {
@@ -43,35 +42,17 @@ export async function startNginx(name: string, auth: boolean, upstreams: NginxUp
   ensureNginx();
   const dir = path.join(work, name);
   mkdirSync(dir, { recursive: true });
-  for (const file of readdirSync(DEPLOY)) copyFileSync(path.join(DEPLOY, file), path.join(dir, file));
   const listen = await freePort();
-  const server = auth ? readFileSync(path.join(DEPLOY, 'api.conf'), 'utf8') : PLAIN_SERVER;
-  if (!/^ {2}listen 80;$/m.test(server)) throw new Error('deploy/nginx/api.conf no longer has "  listen 80;"');
-  writeFileSync(path.join(dir, 'api.conf'), server.replace(/^ {2}listen 80;$/m, `  listen 127.0.0.1:${listen};`));
   // Keep-alive to the door as deploy/nginx/upstreams.conf has it, with one idle connection for each of the load's.
-  writeFileSync(
-    path.join(dir, 'upstreams.conf'),
-    `upstream auth_service { server 127.0.0.1:${port(upstreams.service)}; }\n` +
-      `upstream forward_auth { server 127.0.0.1:${port(upstreams.door)}; keepalive 32; }\n` +
-      `upstream protected_api { server 127.0.0.1:${port(upstreams.api)}; }\n`,
-  );
-  const temp = (what: string) => `${what}_temp_path ${path.join(dir, what)};`;
-  writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    [
-      'daemon off;',
-      'worker_processes 1;',
-      `pid ${path.join(dir, 'nginx.pid')};`,
-      `error_log ${path.join(dir, 'error.log')} warn;`,
-      'events { worker_connections 1024; }',
-      'http {',
-      '  access_log off;',
-      `  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}`,
-      '  include upstreams.conf;',
-      '  include api.conf;',
-      '}',
-    ].join('\n'),
-  );
+  writeNginxConfig(dir, {
+    listen,
+    service: Number(port(upstreams.service)),
+    door: Number(port(upstreams.door)),
+    api: Number(port(upstreams.api)),
+    doorKeepalive: 32,
+    server: auth ? undefined : PLAIN_SERVER,
+    workerConnections: 1024,
+  });
   const logFile = path.join(work, `${name}.log`);
   const out = openSync(logFile, 'w');
   const command = [...pin.server, NGINX, '-p', dir, '-c', path.join(dir, 'nginx.conf')];

@@ -17,6 +17,57 @@ export function ensureNginx(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', 'nginx'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
+/** What an nginx run of deploy/nginx/ listens on and proxies to (loopback ports). */
+export interface NginxConfig {
+  listen: number;
+  /** This service's API port (`auth_service`). */
+  service: number;
+  /** Its forward-auth door (`forward_auth`). */
+  door: number;
+  /** The protected API (`protected_api`). */
+  api: number;
+  /** Idle keep-alive connections to the door. */
+  doorKeepalive: number;
+  /** A server block in place of deploy/nginx/api.conf (it must listen on port 80, as api.conf does). */
+  server?: string;
+  /** `worker_connections` of the events block; nginx's default when absent. */
+  workerConnections?: number;
+}
+
+/**
+ * Writes deploy/nginx/ into `dir` as shipped, but for what a run must choose: its listen port and its upstreams,
+ * and a one-worker nginx.conf that keeps its files in `dir`. Shared by the tests and the bench.
+ */
+export function writeNginxConfig(dir: string, config: NginxConfig): void {
+  for (const file of readdirSync(DEPLOY)) copyFileSync(path.join(DEPLOY, file), path.join(dir, file));
+  const server = config.server ?? readFileSync(path.join(DEPLOY, 'api.conf'), 'utf8');
+  if (!/^ {2}listen 80;$/m.test(server)) throw new Error('deploy/nginx/api.conf no longer has "  listen 80;"');
+  writeFileSync(path.join(dir, 'api.conf'), server.replace(/^ {2}listen 80;$/m, `  listen 127.0.0.1:${config.listen};`));
+  writeFileSync(
+    path.join(dir, 'upstreams.conf'),
+    `upstream auth_service { server 127.0.0.1:${config.service}; }\n` +
+      `upstream forward_auth { server 127.0.0.1:${config.door}; keepalive ${config.doorKeepalive}; }\n` +
+      `upstream protected_api { server 127.0.0.1:${config.api}; }\n`,
+  );
+  const temp = (name: string) => `${name}_temp_path ${path.join(dir, name)};`;
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${path.join(dir, 'nginx.pid')};`,
+      `error_log ${path.join(dir, 'error.log')} warn;`,
+      config.workerConnections ? `events { worker_connections ${config.workerConnections}; }` : 'events {}',
+      'http {',
+      '  access_log off;',
+      `  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}`,
+      '  include upstreams.conf;',
+      '  include api.conf;',
+      '}',
+    ].join('\n'),
+  );
+}
+
 /** A running nginx. */
 export interface RunningNginx {
   url: string;
@@ -31,32 +82,7 @@ export async function startNginx(authPort: number, doorPort: number, apiPort: nu
   ensureNginx();
   const dir = mkdtempSync(path.join(tmpdir(), 'nginx-test-'));
   const port = await freePort();
-  for (const file of readdirSync(DEPLOY)) copyFileSync(path.join(DEPLOY, file), path.join(dir, file));
-  const server = readFileSync(path.join(DEPLOY, 'api.conf'), 'utf8');
-  if (!/^ {2}listen 80;$/m.test(server)) throw new Error('deploy/nginx/api.conf no longer has "  listen 80;"');
-  writeFileSync(path.join(dir, 'api.conf'), server.replace(/^ {2}listen 80;$/m, `  listen 127.0.0.1:${port};`));
-  writeFileSync(
-    path.join(dir, 'upstreams.conf'),
-    `upstream auth_service { server 127.0.0.1:${authPort}; }\nupstream forward_auth { server 127.0.0.1:${doorPort}; keepalive 4; }\n` +
-      `upstream protected_api { server 127.0.0.1:${apiPort}; }\n`,
-  );
-  const temp = (name: string) => `${name}_temp_path ${path.join(dir, name)};`;
-  writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    [
-      'daemon off;',
-      'worker_processes 1;',
-      `pid ${path.join(dir, 'nginx.pid')};`,
-      `error_log ${path.join(dir, 'error.log')} warn;`,
-      'events {}',
-      'http {',
-      '  access_log off;',
-      `  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}`,
-      '  include upstreams.conf;',
-      '  include api.conf;',
-      '}',
-    ].join('\n'),
-  );
+  writeNginxConfig(dir, { listen: port, service: authPort, door: doorPort, api: apiPort, doorKeepalive: 4 });
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
