@@ -85,6 +85,71 @@ describe('HTTP hardening', () => {
   });
 });
 
+describe('form bodies (the OAuth endpoints)', () => {
+  const revoke = (body: string, type = 'application/x-www-form-urlencoded') =>
+    request(api.app).post('/auth/revoke').set('Content-Type', type).send(body);
+
+  it('reads a form sent with charset=UTF-8, in any case', async () => {
+    const response = await revoke('token=not-a-token', 'application/x-www-form-urlencoded; Charset="UTF-8"');
+    // Revocation answers 200 for any token it was given; without the form read it would be a 400 naming `token`.
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('answers a form without its required parameter with 400 naming it', async () => {
+    const response = await revoke('token_type_hint=access_token');
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('invalid_request');
+    expect(response.body.details).toEqual([{ path: 'token', message: 'required' }]);
+  });
+
+  it('answers a parameter sent twice with 400 (RFC 6749 §3.1)', async () => {
+    const response = await revoke('token=a&token=b');
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'A form parameter is sent more than once.' });
+  });
+
+  it('answers a form of more than 20 parameters with 400', async () => {
+    const response = await revoke(Array.from({ length: 21 }, (_, i) => `p${i}=x`).join('&'));
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The form has more than 20 parameters.' });
+  });
+
+  it('answers a form over 10 kB with 413, whether its length is declared or chunked', async () => {
+    const declared = await revoke(`token=${'x'.repeat(11_000)}`);
+    expect(declared.status).toBe(413);
+    expect(declared.body).toEqual({ error: 'invalid_request', error_description: 'The body is too large.' });
+    const server = createHttpServer(api.app, SERVER_TIMEOUTS);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/auth/revoke`;
+      const chunks = [`token=${'x'.repeat(6000)}`, 'x'.repeat(6000)];
+      const body = new ReadableStream({ pull: (c) => (chunks.length ? c.enqueue(new TextEncoder().encode(chunks.shift())) : c.close()) });
+      const chunked = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, duplex: 'half' } as RequestInit);
+      expect(chunked.status).toBe(413);
+      expect(await chunked.json()).toEqual({ error: 'invalid_request', error_description: 'The body is too large.' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('answers a form in another charset or with a Content-Encoding with 415', async () => {
+    const latin1 = await revoke('token=caf%E9', 'application/x-www-form-urlencoded; charset=iso-8859-1');
+    expect(latin1.status).toBe(415);
+    expect(latin1.body).toEqual({ error: 'invalid_request', error_description: 'The body encoding is not supported.' });
+    const gzip = await request(api.app).post('/auth/revoke').set('Content-Type', 'application/x-www-form-urlencoded').set('Content-Encoding', 'gzip').send('token=a');
+    expect(gzip.status).toBe(415);
+    expect(gzip.body).toEqual({ error: 'invalid_request', error_description: 'The body encoding is not supported.' });
+  });
+
+  it('keeps a parameter named __proto__ a plain field of the form', async () => {
+    const response = await revoke('__proto__=x&token=not-a-token&constructor=y');
+    expect(response.status).toBe(200);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
+
 describe('client bytes that once got a 500', () => {
   it('answers a gzip body that is not gzip with 400, and an unknown encoding with 415', async () => {
     const encoded = (encoding: string) =>

@@ -12,6 +12,7 @@ import { SCOPES } from '../pool/pool-definition';
 import type { SignInService } from '../signin/sign-in-service';
 import type { Readiness } from '../start-up';
 import { speakOAuth } from './error-handler';
+import { formBody } from './form-body';
 import type { GuardSpec, Guards } from './guards';
 import { accountHandlers } from './handlers/accounts';
 import { adminHandlers } from './handlers/admin';
@@ -143,7 +144,7 @@ const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-ur
 export function mountRoutes(app: Express, routes: Route[], guards: Guards): void {
   const parsers = {
     json: express.json({ limit: '10kb' }),
-    form: express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }),
+    form: formBody({ limitBytes: 10 * 1024, maxParameters: 20 }),
   };
   const mediaTypes = { json: requireMediaType(MEDIA_TYPES.json), form: requireMediaType(MEDIA_TYPES.form) };
   for (const route of routes) {

@@ -45,13 +45,14 @@ export function oauthHandlers(deps: OAuthDeps) {
    * INTROSPECTION_SCOPE. Anything else is invalid_client (401, with a Basic challenge).
    */
   const authenticateCaller = async (authorization: string | undefined): Promise<void> => {
-    const refused = new InvalidClientError('Introspection needs HTTP Basic client credentials or a Bearer token with its scope.');
+    // Built only when refused: an error's stack trace costs as much as the rest of an accepted call's check.
+    const refused = () => new InvalidClientError('Introspection needs HTTP Basic client credentials or a Bearer token with its scope.');
     if (authorization?.toLowerCase().startsWith('basic ')) {
       const { client_id: id = '', client_secret: secret = '' } = basicCredentials(authorization);
       const known = deps.introspection.clients.get(id);
       // The secret is compared even for an unknown id, so both take the same time.
       const matches = safeEqual(secret, known ?? secret.replace(/./g, '\u0000'));
-      if (known === undefined || !matches) throw refused;
+      if (known === undefined || !matches) throw refused();
       return;
     }
     try {
@@ -59,7 +60,7 @@ export function oauthHandlers(deps: OAuthDeps) {
       assertScopes(principal, [deps.introspection.scope]);
     } catch (err) {
       const callersFault = [UnauthorizedError, InvalidRequestError, InvalidTokenError, InsufficientScopeError, InvalidClientError];
-      if (callersFault.some((type) => err instanceof type)) throw refused;
+      if (callersFault.some((type) => err instanceof type)) throw refused();
       throw err;
     }
   };
