@@ -59,6 +59,12 @@ export interface AccessTokenClaims {
 export interface AccessTokenVerifier {
   /** Verifies signature and claims; throws InvalidTokenError, or TemporarilyUnavailableError when keys can't load. */
   verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * The same check, done at once when the keys it needs are in memory (the usual case: an RSA check is synchronous);
+   * undefined when they are not, and only `verify` can fetch them. Throws as `verify` rejects. Optional: a verifier
+   * without it is always asked through `verify`.
+   */
+  verifyWithLoadedKeys?(token: string): AccessTokenClaims | undefined;
   /** Fetches the signing keys into the cache. */
   loadKeys(): Promise<void>;
   /** True once the signing keys have been loaded. */
@@ -178,24 +184,25 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
 
   async verify(token: string): Promise<AccessTokenClaims> {
     try {
-      return (await this.verifyPayload(token)) as unknown as AccessTokenClaims;
+      const claims = this.verifyWithLoadedKeys(token);
+      if (claims) return claims;
+      const payload = await this.verifyJwt(token);
+      this.loaded = true;
+      return payload as unknown as AccessTokenClaims;
     } catch (err) {
       throw mapVerifyError(err);
     }
   }
 
-  /** With the keys in memory the check is synchronous; only a key not cached yet takes the fetching path. */
-  private async verifyPayload(token: string): Promise<JwtPayload> {
-    if (this.loaded) {
-      try {
-        return this.verifyJwtSync(token);
-      } catch (err) {
-        if (!(err instanceof KidNotFoundInJwksError || err instanceof JwksNotAvailableInCacheError)) throw err;
-      }
+  /** With the keys in memory the check is synchronous; a key not cached yet is left to `verify`'s fetching path. */
+  verifyWithLoadedKeys(token: string): AccessTokenClaims | undefined {
+    if (!this.loaded) return undefined;
+    try {
+      return this.verifyJwtSync(token) as unknown as AccessTokenClaims;
+    } catch (err) {
+      if (err instanceof KidNotFoundInJwksError || err instanceof JwksNotAvailableInCacheError) return undefined;
+      throw mapVerifyError(err);
     }
-    const payload = await this.verifyJwt(token);
-    this.loaded = true;
-    return payload;
   }
 
   async loadKeys(): Promise<void> {

@@ -16,8 +16,9 @@ export interface VerifiedTokenCacheOptions {
  * An AccessTokenVerifier that asks `inner` once per token and keeps the claims until the token expires (with the
  * same clock skew the verifier allows). Keyed by a SHA-256 of the token, so the cache never holds a token; bounded
  * by entry count, so memory stays flat; failures are never cached, so a bad token costs a full check every time.
- * Requests that bring the same new token at once share one check, as aws-jwt-verify's SimpleJwksCache shares one
- * fetch per JWKS URI: a burst of a fresh token costs one RSA verification, not one per request.
+ * With the signing keys in memory a check is synchronous and ends before another request can ask. One that must
+ * wait for the keys is shared by the requests bringing the same token meanwhile, as aws-jwt-verify's SimpleJwksCache
+ * shares one fetch per JWKS URI: a burst of a fresh token costs one RSA verification, not one per request.
  * Logout is not its business: the denylist is read on every request, after this.
  */
 export class CachedTokenVerifier implements AccessTokenVerifier {
@@ -48,6 +49,9 @@ export class CachedTokenVerifier implements AccessTokenVerifier {
       return hit;
     }
     this.metrics.tokenCache(false);
+    // With the keys in memory a check ends before any other request can start one: nothing to share.
+    const now = this.inner.verifyWithLoadedKeys?.(token);
+    if (now) return this.keep(key, now);
     let check = this.verifying.get(key);
     if (!check) {
       check = this.verifyAndKeep(key, token);
@@ -58,13 +62,17 @@ export class CachedTokenVerifier implements AccessTokenVerifier {
 
   private async verifyAndKeep(key: string, token: string): Promise<AccessTokenClaims> {
     try {
-      const claims = await this.inner.verify(token);
-      const ttl = (claims.exp + CLOCK_SKEW_SECONDS) * 1000 - Date.now();
-      if (ttl > 0) this.cache!.set(key, claims, { ttl });
-      return claims;
+      return this.keep(key, await this.inner.verify(token));
     } finally {
       this.verifying.delete(key);
     }
+  }
+
+  /** Keeps `claims` until the token expires (plus the clock skew allowed), and hands them back. */
+  private keep(key: string, claims: AccessTokenClaims): AccessTokenClaims {
+    const ttl = (claims.exp + CLOCK_SKEW_SECONDS) * 1000 - Date.now();
+    if (ttl > 0) this.cache!.set(key, claims, { ttl });
+    return claims;
   }
 
   loadKeys(): Promise<void> {
