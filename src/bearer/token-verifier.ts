@@ -126,7 +126,8 @@ const REFUSALS: [abstract new (...args: never[]) => Error, string, string][] = [
 
 /** Turns aws-jwt-verify's errors into the contract's: 401 for the token's faults, 503 when keys can't be had. */
 function mapVerifyError(err: unknown): Error {
-  if (err instanceof InvalidTokenError) return err;
+  // Already the contract's (verify maps what verifyWithLoadedKeys threw a second time).
+  if (err instanceof InvalidTokenError || err instanceof TemporarilyUnavailableError) return err;
   if (err instanceof FetchError || err instanceof JwksNotAvailableInCacheError || err instanceof JwksValidationError) {
     return new TemporarilyUnavailableError('The signing keys (JWKS) could not be loaded.', { retryAfterSeconds: 5, cause: err });
   }
