@@ -1,7 +1,7 @@
 // Reads an application/x-www-form-urlencoded body (the OAuth endpoints') into req.body with the platform's own parser.
 import type { Request, RequestHandler } from 'express';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
-import { hasBody, mediaTypeOf } from './media-type';
+import { hasBody, MEDIA_TYPES, mediaTypeOf } from './media-type';
 
 /** The limits of a form body. */
 export interface FormBodyOptions {
@@ -44,7 +44,7 @@ function parseForm(text: string, maxParameters: number): Record<string, string> 
  */
 export function formBody(options: FormBodyOptions): RequestHandler {
   return (req, _res, next) => {
-    if (!hasBody(req) || mediaTypeOf(req) !== 'application/x-www-form-urlencoded') return next();
+    if (!hasBody(req) || mediaTypeOf(req) !== MEDIA_TYPES.form) return next();
     const charset = charsetOf(req);
     const encoding = req.headers['content-encoding'];
     if ((charset !== undefined && charset !== 'utf-8') || (encoding !== undefined && encoding.toLowerCase() !== 'identity')) {

@@ -2,8 +2,11 @@
 import type { Request, RequestHandler } from 'express';
 import { UnsupportedMediaTypeError } from '../errors';
 
-/** The media types the routes take. */
-export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded';
+/** The media types the routes take, by the route table's name for a body. */
+export const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
+
+/** One of MEDIA_TYPES. */
+export type BodyMediaType = (typeof MEDIA_TYPES)[keyof typeof MEDIA_TYPES];
 
 /** True when the request carries a body at all. */
 export function hasBody(req: Request): boolean {

@@ -22,7 +22,7 @@ import { docsRoutes, healthz, metaHandlers } from './handlers/meta';
 import { oauthHandlers } from './handlers/oauth';
 import { logoutSendsRefreshToken, me, signInHandlers } from './handlers/sign-in';
 import { isPasswordGrant, tokenEndpoint } from './handlers/token-endpoint';
-import { requireMediaType } from './media-type';
+import { MEDIA_TYPES, requireMediaType } from './media-type';
 
 /** One route: where it is, what guards it (GuardSpec: access, scopes, budgets), what body it takes, what answers. */
 export interface Route extends GuardSpec {
@@ -133,8 +133,6 @@ export function routeTable(deps: RouteDeps): Route[] {
     { method: 'use', path: '/docs', access: 'open', handler: docs },
   ];
 }
-
-const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
 
 /**
  * Mounts `routes` on `app`, in order. Each route's chain: the OAuth error style where it speaks OAuth, its body
