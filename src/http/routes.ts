@@ -65,8 +65,8 @@ export function scopesSupported(groupScopes: GroupScopes): string[] {
 }
 
 /**
- * The table. Express tries routes in this order, and the first three answer most requests (health probes, apps,
- * proxies): they come first, so no request to them is matched against the rest.
+ * The table. Express tries routes in this order, and the first four answer most requests (health probes, apps,
+ * proxies, gateways): they come first, so no request to them is matched against the rest.
  */
 export function routeTable(deps: RouteDeps): Route[] {
   const signIn = signInHandlers(deps.signIn);
@@ -99,6 +99,9 @@ export function routeTable(deps: RouteDeps): Route[] {
     { method: 'get', path: '/healthz', access: 'open', handler: healthz },
     { method: 'get', path: '/auth/me', access: 'bearer', handler: me },
     { method: 'all', path: FORWARD_AUTH_PATHS, access: 'bearer', handler: verify },
+    // The caller authenticates in the handler (HTTP Basic or a Bearer token with the scope): gateways ask per request,
+    // as proxies ask /auth/verify.
+    { method: 'post', path: '/auth/introspect', access: 'open', body: 'form', oauthErrors: true, handler: oauth.introspect },
 
     { method: 'post', path: '/auth/login', access: 'no-token', body: 'json', budgets: login, handler: signIn.login },
     { method: 'post', path: '/auth/token', access: 'no-token', body: 'form', oauthErrors: true, budgets: ['address', 'username-if'], countsAsLogin: isPasswordGrant, handler: token },
@@ -107,8 +110,6 @@ export function routeTable(deps: RouteDeps): Route[] {
     { method: 'post', path: '/auth/logout', access: 'bearer-admitting-logged-out', admitLoggedOut: (req) => logoutSendsRefreshToken(req.body), body: 'json', handler: signIn.logout },
     { method: 'post', path: '/auth/logout-all', access: 'bearer', handler: signIn.logoutAll },
     { method: 'post', path: '/auth/revoke', access: 'no-token', body: 'form', oauthErrors: true, budgets: ['address'], handler: oauth.revoke },
-    // The caller authenticates in the handler (HTTP Basic or a Bearer token with the scope): gateways ask per request.
-    { method: 'post', path: '/auth/introspect', access: 'open', body: 'form', oauthErrors: true, handler: oauth.introspect },
 
     { method: 'post', path: '/auth/signup', access: 'no-token', body: 'json', budgets: login, handler: accounts.signUp },
     { method: 'post', path: '/auth/confirm', access: 'no-token', body: 'json', budgets: login, handler: accounts.confirm },

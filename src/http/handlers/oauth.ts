@@ -1,5 +1,5 @@
 // What the standard OAuth routes do: RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata.
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Authenticator } from '../../bearer/authenticator';
 import { extractBearerToken } from '../../bearer/bearer-token';
@@ -18,6 +18,16 @@ const tokenForm = z.object({
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
 });
+
+/**
+ * An introspection answer: JSON by Node's own end(), which sets its Content-Length. Not res.json: a gateway asks on
+ * every request it forwards, and res.send's steps for GET answers (its charset rewrite, freshness check) cost as
+ * much as the claims' serialization and are never needed on this POST.
+ */
+function sendIntrospection(res: Response, answer: Record<string, unknown>): void {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(answer));
+}
 
 const hintOf = (hint: string | undefined) => (hint === 'access_token' || hint === 'refresh_token' ? hint : undefined);
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -81,10 +91,10 @@ export function oauthHandlers(deps: OAuthDeps) {
       const principal = await deps.revocation.introspect(form.token);
       res.set(NO_STORE);
       if (!principal) {
-        res.json({ active: false });
+        sendIntrospection(res, { active: false });
         return;
       }
-      res.json({
+      sendIntrospection(res, {
         active: true,
         scope: principal.scopes.join(' '),
         client_id: principal.clientId,
