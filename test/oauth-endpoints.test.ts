@@ -151,6 +151,29 @@ describe('POST /auth/introspect (RFC 7662)', () => {
     expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
   });
 
+  it('budgets failed caller authentications per address: 429 once spent, for right credentials too; accepted calls spend nothing', async () => {
+    const budgeted = await fleet.instance({ env: { ...env, TRUST_PROXY: '1', LOGIN_IP_RATE_LIMIT: '3' } });
+    const from = (address: string, authorization: string) =>
+      request(budgeted.app)
+        .post('/auth/introspect')
+        .set('X-Forwarded-For', address)
+        .set('Authorization', authorization)
+        .type('form')
+        .send(new URLSearchParams({ token: 'garbage' }).toString());
+    for (let i = 0; i < 5; i += 1) expect((await from('10.88.0.1', basic(GATEWAY))).body).toEqual({ active: false });
+    for (const wrong of [basic('gateway:wrong'), basic('nobody:x'), 'Basic not-base64-with-colon']) {
+      expect((await from('10.88.0.1', wrong)).status).toBe(401);
+    }
+    const spent = await from('10.88.0.1', basic(GATEWAY));
+    expect(spent.status).toBe(429);
+    expect(spent.body).toEqual({ error: 'too_many_requests', error_description: 'Too many failed client authentications from this address; try again later.' });
+    expect(Number(spent.headers['retry-after'])).toBeGreaterThan(800);
+    // Another address keeps its own budget.
+    const other = await from('10.88.0.2', basic(GATEWAY));
+    expect(other.status).toBe(200);
+    expect(other.body).toEqual({ active: false });
+  });
+
   it('answers 503 when Redis cannot be read, never active on a guess', async () => {
     const closed = await freePort();
     const down = await fleet.instance({ env, redisUrl: `redis://127.0.0.1:${closed}` });

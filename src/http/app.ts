@@ -12,7 +12,7 @@ import type { AdminService } from '../signin/admin-service';
 import type { TokenRevocation } from '../signin/token-revocation';
 import type { SignInService } from '../signin/sign-in-service';
 import type { Readiness } from '../start-up';
-import { createBudgets } from './budgets';
+import { createBudgets, FailureBudget } from './budgets';
 import { errorHandler, notFound } from './error-handler';
 import { Guards } from './guards';
 import { loadOpenApiDocument, withHostedUi, withIntro } from './openapi-document';
@@ -94,7 +94,17 @@ export function createApp(deps: AppDeps): Express {
     admin: deps.admin,
     revocation: deps.revocation,
     authenticator: deps.authenticator,
-    introspection: config.introspection,
+    introspection: {
+      ...config.introspection,
+      // Gateways authenticate on every call: only their failures count, LOGIN_IP_RATE_LIMIT of them per window.
+      failures: new FailureBudget({
+        name: 'introspection-caller',
+        limit: config.loginRateLimit.addressLimit,
+        windowSeconds: config.loginRateLimit.windowSeconds,
+        message: 'Too many failed client authentications from this address; try again later.',
+        metrics,
+      }),
+    },
     books: deps.books,
     readiness: deps.readiness,
     metrics,

@@ -2,6 +2,7 @@
 // express-rate-limit; their counts live in Redis (src/redis/budget-store.ts), shared by every instance.
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
+import { LRUCache } from 'lru-cache';
 import { TooManyRequestsError } from '../errors';
 import type { Metrics } from '../metrics/metrics';
 import { shortDigest } from '../redis/keys';
@@ -34,6 +35,9 @@ export interface Budgets {
   user: RequestHandler;
 }
 
+/** The key of a client's address: its IP, an IPv6 one as its /56, as express-rate-limit keys it. */
+const addressOf = (req: Request) => ipKeyGenerator(req.ip ?? '');
+
 /** The key of the (client IP, username) budget: the username only as a digest, so no key names an account. */
 export function usernameBudgetKey(address: string, username: string): string {
   return `${address}:${shortDigest(username.toLowerCase())}`;
@@ -58,7 +62,7 @@ export function createBudgets(options: BudgetOptions): Budgets {
         next(new TooManyRequestsError(message, { retryAfterSeconds: (resetTime - Date.now()) / 1000 }));
       },
     });
-  const address = (req: Request) => ipKeyGenerator(req.ip ?? '');
+  const address = addressOf;
   const username = (req: Request) => (typeof req.body?.username === 'string' ? req.body.username : '');
   return {
     address: budget('address', options.addressLimit, address, 'Too many attempts from this address; try again later.'),
@@ -75,4 +79,53 @@ export function createBudgets(options: BudgetOptions): Budgets {
       'Too many attempts for this account; try again later.',
     ),
   };
+}
+
+/** Options of a FailureBudget. */
+export interface FailureBudgetOptions {
+  /** Its name in the metrics. */
+  name: string;
+  /** Failures per window per client address; the next request from there is a 429 until the window ends. */
+  limit: number;
+  /** Window length in seconds, from an address's first failure. */
+  windowSeconds: number;
+  /** What a refused request is told. */
+  message: string;
+  /** Counts refusals. */
+  metrics: Metrics;
+  /** Most addresses remembered; the least recently failed goes first. */
+  maxAddresses?: number;
+}
+
+/**
+ * A budget only failures spend, per client address, in this process: for a route whose callers authenticate on
+ * every request (introspection, asked by a gateway per request it forwards). A shared budget would add a Redis
+ * round trip to every accepted call to count the refused ones; this one costs an accepted call nothing while no
+ * address has failed, and a lookup once one has. Each instance counts its own, so N instances allow N times the
+ * failures: it stops guessing at one instance's pace, where the secrets themselves are beyond guessing.
+ */
+export class FailureBudget {
+  private readonly failures: LRUCache<string, { count: number; resetAt: number }>;
+
+  constructor(private readonly options: FailureBudgetOptions) {
+    // Entries leave when their window ends, so an instance whose failures are over is back to no lookup at all.
+    this.failures = new LRUCache({ max: options.maxAddresses ?? 10_000, ttl: options.windowSeconds * 1000, ttlAutopurge: true });
+  }
+
+  /** Throws TooManyRequestsError (with the seconds left) when `req`'s address has spent its failures. */
+  check(req: Request): void {
+    if (this.failures.size === 0) return;
+    const entry = this.failures.get(addressOf(req));
+    if (entry === undefined || entry.count < this.options.limit) return;
+    this.options.metrics.budgetSpent(this.options.name);
+    throw new TooManyRequestsError(this.options.message, { retryAfterSeconds: (entry.resetAt - Date.now()) / 1000 });
+  }
+
+  /** Counts one failure of `req`'s address. */
+  fail(req: Request): void {
+    const key = addressOf(req);
+    const entry = this.failures.get(key);
+    if (entry) entry.count += 1;
+    else this.failures.set(key, { count: 1, resetAt: Date.now() + this.options.windowSeconds * 1000 });
+  }
 }

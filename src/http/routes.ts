@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics/metrics';
 import { SCOPES } from '../pool/pool-definition';
 import type { SignInService } from '../signin/sign-in-service';
 import type { Readiness } from '../start-up';
+import type { FailureBudget } from './budgets';
 import { speakOAuth } from './error-handler';
 import { formBody } from './form-body';
 import type { GuardSpec, Guards } from './guards';
@@ -43,8 +44,8 @@ export interface RouteDeps {
   admin: AdminService;
   revocation: TokenRevocation;
   authenticator: Authenticator;
-  /** Who may call /auth/introspect. */
-  introspection: { clients: Map<string, string>; scope: string };
+  /** Who may call /auth/introspect, and the budget their failed authentications spend. */
+  introspection: { clients: Map<string, string>; scope: string; failures: FailureBudget };
   books: BookStore;
   readiness: Readiness;
   metrics: Metrics;

@@ -7,6 +7,7 @@ import { assertScopes } from '../../bearer/scopes';
 import type { CognitoConfig } from '../../config/config';
 import { InsufficientScopeError, InvalidClientError, InvalidRequestError, InvalidTokenError, UnauthorizedError } from '../../errors';
 import type { TokenRevocation } from '../../signin/token-revocation';
+import type { FailureBudget } from '../budgets';
 import { basicCredentials, checkClient, safeEqual } from '../client-auth';
 import { publicBaseUrl } from '../public-url';
 import { parseInput } from '../validate';
@@ -38,8 +39,8 @@ export interface OAuthDeps {
   authenticator: Authenticator;
   /** The app client whose credentials revocation checks, and the hosted UI for the metadata. */
   cognito: CognitoConfig;
-  /** Who may introspect. */
-  introspection: { clients: Map<string, string>; scope: string };
+  /** Who may introspect, and the budget their failed authentications spend. */
+  introspection: { clients: Map<string, string>; scope: string; failures: FailureBudget };
   /** The token issuer, as the active answer's `iss`. */
   issuer: string;
   /** Every scope the API knows, for the metadata. */
@@ -86,7 +87,13 @@ export function oauthHandlers(deps: OAuthDeps) {
 
     /** RFC 7662: the active answer for a token that passes every check of a protected route, else `active: false`. */
     introspect: (async (req, res) => {
-      await authenticateCaller(req.get('authorization'));
+      deps.introspection.failures.check(req);
+      try {
+        await authenticateCaller(req.get('authorization'));
+      } catch (err) {
+        if (err instanceof InvalidClientError) deps.introspection.failures.fail(req);
+        throw err;
+      }
       const form = parseInput(tokenForm, req.body);
       const principal = await deps.revocation.introspect(form.token);
       res.set(NO_STORE);
