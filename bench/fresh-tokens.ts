@@ -39,6 +39,7 @@ export function awsJwtVerifyAlone(tokens: string[], options: AloneOptions): numb
 export class FreshTokens {
   private taken = 0;
   private phaseStart = 0;
+  private replayed = 0;
   /** aws-jwt-verify's own CPU per verification (µs) of the tokens each fresh phase sent, one entry a phase. */
   readonly awsJwtVerifyAlone: number[] = [];
 
@@ -49,6 +50,9 @@ export class FreshTokens {
 
   /** The next token (an arrow function: autocannon calls it per request). Past the last one, an empty string. */
   readonly next = (): string => this.tokens[this.taken++] ?? '';
+
+  /** A token of the pool, round and round: for a server that keeps nothing, to which every token is new. */
+  readonly again = (): string => this.tokens[this.replayed++ % this.tokens.length]!;
 
   /** Marks the start of a fresh phase. */
   begin(): void {

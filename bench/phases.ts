@@ -43,6 +43,7 @@ export type PhaseName =
   | 'floor'
   | 'door'
   | 'doorFresh'
+  | 'floorCheck'
   | 'nginxAuth'
   | 'nginxPlain';
 
@@ -67,6 +68,8 @@ export interface PhaseServers {
   door: Server;
   /** A raw node:http server answering a tiny JSON body: the floor, and the small upstream behind nginx. */
   floor: Server;
+  /** The floor verifying each request's token with aws-jwt-verify first (FLOOR_CHECK=1). */
+  floorCheck: Server;
   /** nginx with deploy/nginx/'s auth_request in front of the floor, its checks on the door. */
   nginxAuth: Server;
   /** The same nginx in front of the floor without auth_request. */
@@ -164,6 +167,14 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
       before: async () => inputs.doorFresh.begin(),
       after: async () => inputs.doorFresh.end(),
     },
+    // aws-jwt-verify's own check inside a server: this row's CPU less the floor's. It keeps nothing from one request
+    // to the next, so the doorFresh pool's tokens, over and over, are each as new to it as the first time.
+    floorCheck: {
+      label: "floor + aws-jwt-verify: raw node:http verifying each request's token (verifySync, keys loaded), then answering as the floor",
+      server: servers.floorCheck,
+      path: '/',
+      token: inputs.doorFresh.again,
+    },
     // Both nginx rows proxy to the floor; the CPU column of the first is the auth service's per proxied request
     // (what the checks cost the service), of the second the floor's (nothing asks the auth service).
     nginxAuth: {
@@ -189,7 +200,7 @@ const ROUND: PhaseName[][] = [
   ['floor', 'door'],
   ['warm', 'loggedOut', 'metricsOn', 'control', 'baselineWarm'],
   ['fresh'],
-  ['doorFresh'],
+  ['doorFresh', 'floorCheck'],
   ['introspect', 'verify', 'baselineVerify'],
   ['revoke'],
   ['peerBare'],

@@ -107,15 +107,18 @@ export function ratio(rows: BenchRun['rows'], a: PhaseName, b: PhaseName, of: (s
 }
 
 /**
- * A fresh token's check on the door over aws-jwt-verify's own check of the same tokens plus the warm door, within
- * each round: at most 1 when the door adds no more to aws-jwt-verify than it costs with a warm token.
+ * A fresh token's check on the door over aws-jwt-verify's own check plus the warm door, within each round: at most
+ * 1 when the door adds no more to aws-jwt-verify than it costs with a warm token. aws-jwt-verify's own check is
+ * `inServer` (the floorCheck row less the floor: the check inside a server, as the door runs it) or, with `loop`,
+ * aws-jwt-verify alone verifying the same tokens in a tight loop of its own.
  */
-export function doorFreshOverBudget(run: BenchRun): Spread {
-  const [fresh, door, alone] = [samplesOf(run.rows, 'doorFresh'), samplesOf(run.rows, 'door'), run.doorAwsJwtVerifyAlone];
-  if (fresh.length !== door.length || alone.length !== door.length) {
-    throw new Error(`rows 'doorFresh' and 'door' and aws-jwt-verify alone have ${fresh.length}, ${door.length} and ${alone.length} rounds`);
+export function doorFreshOverBudget(run: BenchRun, yardstick: 'inServer' | 'loop'): Spread {
+  const [fresh, door, floor, floorCheck] = (['doorFresh', 'door', 'floor', 'floorCheck'] as const).map((name) => samplesOf(run.rows, name));
+  const check = yardstick === 'loop' ? run.doorAwsJwtVerifyAlone : floorCheck!.map((sample, i) => sample.cpuPerRequest - floor![i]!.cpuPerRequest);
+  if ([door, check].some((row) => row!.length !== fresh!.length)) {
+    throw new Error(`rows 'doorFresh', 'door' and aws-jwt-verify's check have ${fresh!.length}, ${door!.length} and ${check.length} rounds`);
   }
-  return spread(fresh.map((sample, i) => sample.cpuPerRequest / (alone[i]! + door[i]!.cpuPerRequest)));
+  return spread(fresh!.map((sample, i) => sample.cpuPerRequest / (check[i]! + door![i]!.cpuPerRequest)));
 }
 
 /** The run's targets, each naming the rows it compares; the baseline's peer ratios when it ran. */
@@ -140,8 +143,10 @@ export function targets(run: BenchRun): Target[] {
     { label: 'metrics on cost no more than off (CPU: off ÷ on ≥ 0.95)', measured: ratio(rows, 'warm', 'metricsOn'), goal: 0.95 },
     { label: "a warm token's check on the door costs ≤ 3× the floor (CPU: door ÷ floor ≤ 3)", measured: ratio(rows, 'door', 'floor'), goal: 3, atMost: true },
     {
-      label: "a fresh token's check on the door costs no more than aws-jwt-verify's own plus the warm door (CPU: doorFresh ÷ (aws-jwt-verify alone + door) ≤ 1)",
-      measured: doorFreshOverBudget(run),
+      label:
+        "a fresh token's check on the door costs no more than aws-jwt-verify's own check plus the warm door " +
+        '(CPU: doorFresh ÷ ((floorCheck − floor) + door) ≤ 1; the check as it costs inside a server)',
+      measured: doorFreshOverBudget(run, 'inServer'),
       goal: 1,
       atMost: true,
     },
@@ -234,6 +239,7 @@ export function renderReport(run: BenchRun): string {
     `Fresh /auth/me ${fmt(fresh)} µs; aws-jwt-verify alone ${fmt(alone)} µs; the service's own share ${fmt(fresh - alone)} µs ` +
       `(CPU per request, medians of the rounds; the share within each round ${fmt(freshShare.min)}–${fmt(freshShare.max)}; a warm token ${fmt(warm)} µs).`,
     '',
+    ...freshDoorSection(run),
     '| target | measured: median of the rounds (min–max) | met |',
     '|---|---:|:---:|',
     ...targets(run).map((t) => `| ${t.label} | ${range(t.measured)} | ${yes(isMet(t))} |`),
@@ -263,6 +269,21 @@ export function renderReport(run: BenchRun): string {
     '',
     ...sizingSection(footprint, warm),
   ].join('\n');
+}
+
+/** aws-jwt-verify's check of a fresh token, measured two ways, and the door's fresh token against each. */
+function freshDoorSection(run: BenchRun): string[] {
+  const of = (name: PhaseName) => samplesOf(run.rows, name).map(cpu);
+  const [floor, floorCheck] = [of('floor'), of('floorCheck')];
+  const inServer = spread(floorCheck.map((c, i) => c - floor[i]!));
+  const loop = spread(run.doorAwsJwtVerifyAlone);
+  return [
+    `aws-jwt-verify's check of a fresh token costs ${range(inServer, 0)} µs inside a server (floorCheck − floor, within each round) and ` +
+      `${range(loop, 0)} µs in a tight loop of its own (aws-jwt-verify alone, the same tokens). A fresh token on the door against ` +
+      `the check inside a server plus the warm door: ${range(doorFreshOverBudget(run, 'inServer'))}; against the tight loop plus the ` +
+      `warm door: ${range(doorFreshOverBudget(run, 'loop'))}. The target takes the first: the door runs the check inside a server.`,
+    '',
+  ];
 }
 
 /** The Lambda authorizer's rows: as deployed, one file bundled with esbuild, each process pinned like the servers. */

@@ -125,6 +125,7 @@ async function startServers(
   const door: Server = { ...service, name: 'service-door', url: `http://127.0.0.1:${doorPort}` };
   await answers(`${door.url}/auth/verify`);
   const floor = await start('floor', 'bench/peers/floor.cjs');
+  const floorCheck = await start('floor-check', 'bench/peers/floor.cjs', { env: { FLOOR_CHECK: '1' } });
   const nginx = async (name: string, auth: boolean) => {
     const proxy = await startNginx(name, auth, { service, door, api: floor }, pin, work);
     proxies.push(proxy);
@@ -134,6 +135,7 @@ async function startServers(
     service,
     door,
     floor,
+    floorCheck,
     nginxAuth: await nginx('nginx-auth', true),
     nginxPlain: await nginx('nginx-plain', false),
     // The same service with Prometheus metrics on (METRICS_PORT), to show what they cost on the hot path.
