@@ -119,6 +119,25 @@ describe('POST /auth/introspect (RFC 7662)', () => {
     });
   });
 
+  it('describes a machine-to-machine token without username, and a token without jti without one', async () => {
+    const machine = mintAccessToken(stack.issuer, M2M_CLIENT, { sub: M2M_CLIENT, username: undefined, jti: undefined, scope: 'auth/introspect' });
+    const response = await introspect(machine);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.text));
+    expect(response.body).toEqual({
+      active: true,
+      scope: 'auth/introspect',
+      client_id: M2M_CLIENT,
+      sub: M2M_CLIENT,
+      token_type: 'Bearer',
+      exp: expect.any(Number),
+      iat: expect.any(Number),
+      iss: stack.issuer,
+      groups: [],
+    });
+  });
+
   it.each([
     ['a logged-out token', async () => {
       const tokens = await login(a.app, users.reader);

@@ -21,13 +21,17 @@ const tokenForm = z.object({
 });
 
 /**
- * An introspection answer: JSON by Node's own end(), which sets its Content-Length. Not res.json: a gateway asks on
- * every request it forwards, and res.send's steps for GET answers (its charset rewrite, freshness check) cost as
- * much as the claims' serialization and are never needed on this POST.
+ * An introspection answer, as JSON in one write. Not res.json: a gateway asks on every request it forwards, and
+ * res.send's steps for GET answers (its charset rewrite, its freshness check) cost more than the claims'
+ * serialization. Not end(body) either: that corks the socket and sends the body and an empty last chunk through
+ * writev, a fifth of the answer's cost here; write() then end() sends head and body as one string.
  */
 function sendIntrospection(res: Response, answer: Record<string, unknown>): void {
+  const body = JSON.stringify(answer);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(answer));
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.write(body);
+  res.end();
 }
 
 const hintOf = (hint: string | undefined) => (hint === 'access_token' || hint === 'refresh_token' ? hint : undefined);
@@ -58,7 +62,7 @@ export function oauthHandlers(deps: OAuthDeps) {
   const authenticateCaller = async (authorization: string | undefined): Promise<void> => {
     // Built only when refused: an error's stack trace costs as much as the rest of an accepted call's check.
     const refused = () => new InvalidClientError('Introspection needs HTTP Basic client credentials or a Bearer token with its scope.');
-    if (authorization?.toLowerCase().startsWith('basic ')) {
+    if (authorization !== undefined && /^basic /i.test(authorization)) {
       const { client_id: id = '', client_secret: secret = '' } = basicCredentials(authorization);
       const known = deps.introspection.clients.get(id);
       // The secret is compared even for an unknown id, so both take the same time.
@@ -96,7 +100,7 @@ export function oauthHandlers(deps: OAuthDeps) {
       }
       const form = parseInput(tokenForm, req.body);
       const principal = await deps.revocation.introspect(form.token);
-      res.set(NO_STORE);
+      for (const [name, value] of Object.entries(NO_STORE)) res.setHeader(name, value);
       if (!principal) {
         sendIntrospection(res, { active: false });
         return;
@@ -105,13 +109,14 @@ export function oauthHandlers(deps: OAuthDeps) {
         active: true,
         scope: principal.scopes.join(' '),
         client_id: principal.clientId,
-        ...(principal.username !== null ? { username: principal.username } : {}),
+        // JSON.stringify leaves out a member whose value is undefined: no username for a machine, no jti without one.
+        username: principal.username ?? undefined,
         sub: principal.sub,
         token_type: 'Bearer',
         exp: principal.expiresAt,
         iat: principal.issuedAt,
         iss: deps.issuer,
-        ...(principal.tokenId !== undefined ? { jti: principal.tokenId } : {}),
+        jti: principal.tokenId,
         groups: principal.groups,
       });
     }) satisfies RequestHandler,
