@@ -62,14 +62,13 @@ export function createBudgets(options: BudgetOptions): Budgets {
         next(new TooManyRequestsError(message, { retryAfterSeconds: (resetTime - Date.now()) / 1000 }));
       },
     });
-  const address = addressOf;
   const username = (req: Request) => (typeof req.body?.username === 'string' ? req.body.username : '');
   return {
-    address: budget('address', options.addressLimit, address, 'Too many attempts from this address; try again later.'),
+    address: budget('address', options.addressLimit, addressOf, 'Too many attempts from this address; try again later.'),
     username: budget(
       'username',
       options.limit,
-      (req) => usernameBudgetKey(address(req), username(req)),
+      (req) => usernameBudgetKey(addressOf(req), username(req)),
       'Too many login attempts; try again later.',
     ),
     user: budget(
