@@ -193,6 +193,22 @@ describe('POST /auth/introspect (RFC 7662)', () => {
     expect(other.body).toEqual({ active: false });
   });
 
+  it('takes one client authentication method only (RFC 6749 §2.3): Basic with another client id or a secret in the form is 400', async () => {
+    const token = mintAccessToken(stack.issuer, stack.clientId);
+    const withForm = (fields: Record<string, string>, authorization: string) =>
+      request(b.app).post('/auth/introspect').set('Authorization', authorization).type('form').send(new URLSearchParams({ token, ...fields }).toString());
+    const twoWays: Record<string, string>[] = [{ client_id: 'someone-else' }, { client_secret: 'gateway-secret-1' }, { client_id: 'gateway', client_secret: 'gateway-secret-1' }];
+    for (const fields of twoWays) {
+      const response = await withForm(fields, basic(GATEWAY));
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: 'Send client credentials one way: HTTP Basic or the form, not both.' });
+    }
+    // The Basic client's own id repeated in the form, as clients that always send client_id do, is no second method.
+    const repeated = await withForm({ client_id: 'gateway' }, basic(GATEWAY));
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.active).toBe(true);
+  });
+
   it('answers 503 when Redis cannot be read, never active on a guess', async () => {
     const closed = await freePort();
     const down = await fleet.instance({ env, redisUrl: `redis://127.0.0.1:${closed}` });

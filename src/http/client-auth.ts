@@ -37,6 +37,17 @@ export function basicCredentials(authorization: string): ClientCredentials {
 }
 
 /**
+ * RFC 6749 §2.3: one authentication method per request. With a client authenticated another way (`authenticated`,
+ * its id), the form may repeat that client's id but carry no other id and no secret. Empty form fields are no
+ * credentials (Swagger UI sends them empty).
+ */
+export function assertOneMethod(authenticated: string | undefined, form: ClientCredentials): void {
+  if (authenticated !== undefined && (form.client_secret || (form.client_id && form.client_id !== authenticated))) {
+    throw new InvalidRequestError('Send client credentials one way: HTTP Basic or the form, not both.');
+  }
+}
+
+/**
  * Client credentials are optional; when sent (form or HTTP Basic), they must be `client`'s. Returns the client id
  * the caller named, if any.
  */
@@ -45,9 +56,7 @@ export function checkClient(req: Request, form: ClientCredentials, client: Token
   const basic = authorization?.toLowerCase().startsWith('basic ') ? basicCredentials(authorization) : undefined;
   // RFC 6749 §2.3: one authentication method per request. A form client_id naming the Basic client is only a repeat.
   // Empty form fields are no credentials (Swagger UI sends them empty).
-  if (basic && (form.client_secret || (form.client_id && form.client_id !== basic.client_id))) {
-    throw new InvalidRequestError('Send client credentials one way: HTTP Basic or the form, not both.');
-  }
+  assertOneMethod(basic?.client_id, form);
   const sent = basic ?? form;
   if (sent.client_id && sent.client_id !== client.clientId) throw new InvalidClientError('Unknown client.');
   if (sent.client_secret && !(client.clientSecret && safeEqual(sent.client_secret, client.clientSecret))) {

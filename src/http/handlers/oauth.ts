@@ -8,7 +8,7 @@ import type { CognitoConfig } from '../../config/config';
 import { InsufficientScopeError, InvalidClientError, InvalidRequestError, InvalidTokenError, UnauthorizedError } from '../../errors';
 import type { TokenRevocation } from '../../signin/token-revocation';
 import type { FailureBudget } from '../budgets';
-import { basicCredentials, checkClient, safeEqual } from '../client-auth';
+import { assertOneMethod, basicCredentials, checkClient, safeEqual } from '../client-auth';
 import { publicBaseUrl } from '../public-url';
 import { parseInput } from '../validate';
 
@@ -57,9 +57,10 @@ export interface OAuthDeps {
 export function oauthHandlers(deps: OAuthDeps) {
   /**
    * The introspection caller: HTTP Basic of an INTROSPECTION_CLIENTS pair, or a Bearer access token with the
-   * INTROSPECTION_SCOPE. Anything else is invalid_client (401, with a Basic challenge).
+   * INTROSPECTION_SCOPE. Anything else is invalid_client (401, with a Basic challenge). Resolves with the Basic
+   * client's id; with the client id of the Bearer token's for a token.
    */
-  const authenticateCaller = async (authorization: string | undefined): Promise<void> => {
+  const authenticateCaller = async (authorization: string | undefined): Promise<string> => {
     // Built only when refused: an error's stack trace costs as much as the rest of an accepted call's check.
     const refused = () => new InvalidClientError('Introspection needs HTTP Basic client credentials or a Bearer token with its scope.');
     if (authorization !== undefined && /^basic /i.test(authorization)) {
@@ -68,11 +69,12 @@ export function oauthHandlers(deps: OAuthDeps) {
       // The secret is compared even for an unknown id, so both take the same time.
       const matches = safeEqual(secret, known ?? secret.replace(/./g, '\u0000'));
       if (known === undefined || !matches) throw refused();
-      return;
+      return id;
     }
     try {
       const principal = await deps.authenticator.authenticate(extractBearerToken(authorization, false));
       assertScopes(principal, [deps.introspection.scope]);
+      return principal.clientId;
     } catch (err) {
       const callersFault = [UnauthorizedError, InvalidRequestError, InvalidTokenError, InsufficientScopeError, InvalidClientError];
       if (callersFault.some((type) => err instanceof type)) throw refused();
@@ -92,13 +94,15 @@ export function oauthHandlers(deps: OAuthDeps) {
     /** RFC 7662: the active answer for a token that passes every check of a protected route, else `active: false`. */
     introspect: (async (req, res) => {
       deps.introspection.failures.check(req);
+      let caller: string;
       try {
-        await authenticateCaller(req.get('authorization'));
+        caller = await authenticateCaller(req.get('authorization'));
       } catch (err) {
         if (err instanceof InvalidClientError) deps.introspection.failures.fail(req);
         throw err;
       }
       const form = parseInput(tokenForm, req.body);
+      assertOneMethod(caller, form);
       const principal = await deps.revocation.introspect(form.token);
       for (const [name, value] of Object.entries(NO_STORE)) res.setHeader(name, value);
       if (!principal) {
