@@ -24,6 +24,11 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** True when the Authorization header is HTTP Basic (the scheme's name is case-insensitive, RFC 9110 §11.1). */
+export function isBasic(authorization: string | undefined): authorization is string {
+  return authorization !== undefined && /^basic /i.test(authorization);
+}
+
 /** The id and secret of HTTP Basic client authentication; both parts are form-urlencoded before they are joined. */
 export function basicCredentials(authorization: string): ClientCredentials {
   const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
@@ -53,9 +58,7 @@ export function assertOneMethod(authenticated: string | undefined, form: ClientC
  */
 export function checkClient(req: Request, form: ClientCredentials, client: TokenClient): string | undefined {
   const authorization = req.get('authorization');
-  const basic = authorization?.toLowerCase().startsWith('basic ') ? basicCredentials(authorization) : undefined;
-  // RFC 6749 §2.3: one authentication method per request. A form client_id naming the Basic client is only a repeat.
-  // Empty form fields are no credentials (Swagger UI sends them empty).
+  const basic = isBasic(authorization) ? basicCredentials(authorization) : undefined;
   assertOneMethod(basic?.client_id, form);
   const sent = basic ?? form;
   if (sent.client_id && sent.client_id !== client.clientId) throw new InvalidClientError('Unknown client.');

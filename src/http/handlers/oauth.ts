@@ -8,7 +8,7 @@ import type { CognitoConfig } from '../../config/config';
 import { InsufficientScopeError, InvalidClientError, InvalidRequestError, InvalidTokenError, UnauthorizedError } from '../../errors';
 import type { TokenRevocation } from '../../signin/token-revocation';
 import type { FailureBudget } from '../budgets';
-import { assertOneMethod, basicCredentials, checkClient, safeEqual } from '../client-auth';
+import { assertOneMethod, basicCredentials, checkClient, isBasic, safeEqual } from '../client-auth';
 import { publicBaseUrl } from '../public-url';
 import { parseInput } from '../validate';
 
@@ -24,7 +24,7 @@ const tokenForm = z.object({
  * An introspection answer, as JSON in one write. Not res.json: a gateway asks on every request it forwards, and
  * res.send's steps for GET answers (its charset rewrite, its freshness check) cost more than the claims'
  * serialization. Not end(body) either: that corks the socket and sends the body and an empty last chunk through
- * writev, a fifth of the answer's cost here; write() then end() sends head and body as one string.
+ * writev, which cost more here than one write; write() then end() sends head and body as one string.
  */
 function sendIntrospection(res: Response, answer: Record<string, unknown>): void {
   const body = JSON.stringify(answer);
@@ -57,13 +57,13 @@ export interface OAuthDeps {
 export function oauthHandlers(deps: OAuthDeps) {
   /**
    * The introspection caller: HTTP Basic of an INTROSPECTION_CLIENTS pair, or a Bearer access token with the
-   * INTROSPECTION_SCOPE. Anything else is invalid_client (401, with a Basic challenge). Resolves with the Basic
-   * client's id; with the client id of the Bearer token's for a token.
+   * INTROSPECTION_SCOPE. Anything else is invalid_client (401, with a Basic challenge). Resolves with the caller's
+   * client id: the Basic client's, or that of the client the Bearer token was issued to.
    */
   const authenticateCaller = async (authorization: string | undefined): Promise<string> => {
     // Built only when refused: an error's stack trace costs as much as the rest of an accepted call's check.
     const refused = () => new InvalidClientError('Introspection needs HTTP Basic client credentials or a Bearer token with its scope.');
-    if (authorization !== undefined && /^basic /i.test(authorization)) {
+    if (isBasic(authorization)) {
       const { client_id: id = '', client_secret: secret = '' } = basicCredentials(authorization);
       const known = deps.introspection.clients.get(id);
       // The secret is compared even for an unknown id, so both take the same time.
@@ -104,7 +104,7 @@ export function oauthHandlers(deps: OAuthDeps) {
       const form = parseInput(tokenForm, req.body);
       assertOneMethod(caller, form);
       const principal = await deps.revocation.introspect(form.token);
-      for (const [name, value] of Object.entries(NO_STORE)) res.setHeader(name, value);
+      res.set(NO_STORE);
       if (!principal) {
         sendIntrospection(res, { active: false });
         return;
