@@ -25,7 +25,7 @@ import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
 import { noMetrics, type Metrics } from './metrics/metrics';
 import { metricsListener, PrometheusMetrics } from './metrics/prometheus';
-import { createRedisClient } from './redis/redis-client';
+import { createRedisClient, createWriterClient } from './redis/redis-client';
 import { redisBudgetStore } from './redis/budget-store';
 import { AccountService } from './signin/account-service';
 import { AdminService } from './signin/admin-service';
@@ -43,6 +43,8 @@ const SHUTDOWN_GRACE_MS = 4000;
 export interface Parts {
   /** A Redis client (server or Cluster); default: one built from `config.redis`, if any. */
   redis?: Redis | Cluster;
+  /** The denylist's writer connection when DENYLIST_MIN_REPLICAS > 0 (see createWriterClient); default: one built. */
+  redisWriter?: Redis | Cluster;
   /** The AWS SDK client every Cognito call goes through; default: one built from `config.cognito`. */
   cognitoSdk?: CognitoIdentityProviderClient;
   /** Cognito's sign-in calls; default: on the SDK. */
@@ -69,6 +71,8 @@ export interface Assembled {
   app: Express;
   /** The Redis client, when there is one. */
   redis?: Redis | Cluster;
+  /** The denylist's writer connection, when its writes wait for replicas. */
+  redisWriter?: Redis | Cluster;
   /** The denylist the app reads. */
   denylist: DenylistStore;
   /** The verifier the app uses. */
@@ -85,12 +89,26 @@ export interface Assembled {
 export function assemble(config: Config, logger: Logger, parts: Parts = {}): Assembled {
   const metrics = parts.metrics ?? (config.server.metricsPort ? new PrometheusMetrics() : noMetrics);
   const redis = parts.redis ?? (config.redis ? createRedisClient(config.redis) : undefined);
+  const { minReplicas, replicaTimeoutMs, onLoss } = config.denylist;
+  const redisWriter =
+    parts.redisWriter ?? (config.redis && minReplicas > 0 && !parts.denylist ? createWriterClient(config.redis, replicaTimeoutMs) : undefined);
   const denylist =
     parts.denylist ??
-    (redis ? new RedisDenylistStore(redis, { keyPrefix: config.keyPrefix, metrics }) : new MemoryDenylistStore());
+    (redis
+      ? new RedisDenylistStore(redis, { keyPrefix: config.keyPrefix, metrics, minReplicas, replicaTimeoutMs, writer: redisWriter, onLoss, logger })
+      : new MemoryDenylistStore());
   const verifier = parts.verifier ?? new CachedTokenVerifier(new CognitoAccessTokenVerifier(config.cognito), { maxEntries: config.tokenCacheSize, metrics });
   const readiness = new Readiness([
-    { name: 'redis', check: () => denylist.ping() },
+    { name: 'redis', check: () => denylist.ping(), start: () => denylist.open() },
+    // A Redis that may evict keys would undo logouts under memory pressure: not ready, naming the setting.
+    // Start-up waits until it could ask; /readyz leaves an outage to the entry above.
+    {
+      name: 'redis-eviction',
+      check: () => denylist.checkSettings().catch((err: unknown) => {
+        if (err instanceof ConfigError) throw err;
+      }),
+      start: () => denylist.checkSettings(),
+    },
     {
       name: 'jwks',
       check: async () => {
@@ -126,7 +144,7 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     publicUrl: config.server.publicUrl,
     logAccepted: config.server.forwardAuthLogAccepted,
   });
-  return { app, redis, denylist, verifier, readiness, metrics, forwardAuth };
+  return { app, redis, redisWriter, denylist, verifier, readiness, metrics, forwardAuth };
 }
 
 /** Reads the environment, listens; on SIGTERM finishes in-flight requests and closes Redis. */
@@ -143,8 +161,9 @@ export function main(): void {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const { app, redis, readiness, metrics, forwardAuth } = assemble(config, logger);
+  const { app, redis, redisWriter, readiness, metrics, forwardAuth } = assemble(config, logger);
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  redisWriter?.on('error', () => undefined);
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
   if (config.production && !config.server.publicUrl) {
     logger.warn('PUBLIC_URL is not set: the metadata URL in 401 challenges and /.well-known/oauth-protected-resource is taken from each request\'s Host header');
@@ -179,7 +198,8 @@ export function main(): void {
     const sweep = setInterval(() => server.closeIdleConnections(), 100).unref();
     server.close(() => {
       clearInterval(sweep);
-      void (redis ? redis.quit().catch(() => undefined) : Promise.resolve()).then(() => {
+      const clients = [redis, redisWriter].flatMap((client) => (client ? [client.quit().catch(() => undefined)] : []));
+      void Promise.all(clients).then(() => {
         clearTimeout(force);
         process.exit(0);
       });

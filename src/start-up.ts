@@ -1,5 +1,6 @@
 // What an instance needs before it serves, by name: start-up brings each in (retried until it is), /readyz reports them.
 import type { Logger } from 'pino';
+import { ConfigError } from './errors';
 
 /** How often start-up tries again a step that failed. */
 export const RETRY_MS = 5000;
@@ -24,7 +25,9 @@ export async function retryUntilDone(name: string, step: () => Promise<void>, lo
     logger.info({ step: name }, `start-up: ${name} ready`);
     return true;
   } catch (err) {
-    logger.warn({ step: name, err: { message: (err as Error).message } }, `start-up: ${name} not ready yet; retrying`);
+    // A setting to change is an error for the operator; a dependency not up yet is a warning.
+    const level = err instanceof ConfigError ? 'error' : 'warn';
+    logger[level]({ step: name, err: { message: (err as Error).message } }, `start-up: ${name} not ready yet; retrying`);
     setTimeout(() => void retryUntilDone(name, step, logger, retryMs), retryMs).unref();
     return false;
   }
@@ -41,9 +44,16 @@ export class Readiness {
     );
   }
 
-  /** The names of the entries not in place now, in the order given. */
-  async down(): Promise<string[]> {
+  /**
+   * The entries not in place now, in the order given; `detail` is the message of a setting to change (ConfigError),
+   * which /readyz shows, where an outage's own message would say nothing more than the name.
+   */
+  async down(): Promise<{ name: string; detail?: string }[]> {
     const results = await Promise.allSettled(this.entries.map((entry) => entry.check()));
-    return this.entries.filter((_, i) => results[i]!.status === 'rejected').map((entry) => entry.name);
+    return this.entries.flatMap((entry, i) => {
+      const result = results[i]!;
+      if (result.status === 'fulfilled') return [];
+      return [result.reason instanceof ConfigError ? { name: entry.name, detail: result.reason.message } : { name: entry.name }];
+    });
   }
 }

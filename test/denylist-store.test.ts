@@ -15,6 +15,8 @@ import { stack, TestFleet } from './support/stack';
 /** The RESP versions ioredis speaks: the service chose one (redis-client.ts), and the store must work on either. */
 const PROTOCOLS: RedisProtocol[] = [2, 3];
 
+// The stores here answer what they were told with `onLoss: 'accept'`: what a store that lost its data answers
+// (refusing older sessions) is pinned on its own in test/redis-durability.test.ts.
 const fleet = new TestFleet();
 /** A client as the service makes it. */
 let redis: Redis;
@@ -38,7 +40,7 @@ const stores: [string, () => StoreUnderTest][] = [
   ...PROTOCOLS.map((protocol): [string, () => StoreUnderTest] => [
     `RedisDenylistStore over RESP${protocol}`,
     () => ({
-      store: new RedisDenylistStore(clientFor(protocol), { keyPrefix: fleet.prefix }),
+      store: new RedisDenylistStore(clientFor(protocol), { keyPrefix: fleet.prefix, onLoss: 'accept' }),
       pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
     }),
   ]),
@@ -179,7 +181,7 @@ describe.each(PROTOCOLS)('RedisDenylistStore reads over RESP%i', (protocol) => {
   });
 
   it('answers the reads of one turn of the event loop from one MGET, each with what its own keys hold', async () => {
-    const store = new RedisDenylistStore(client, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(client, { keyPrefix: fleet.prefix, onLoss: 'accept' });
     const users = Array.from({ length: 40 }, (_, i) => ({ sub: randomUUID(), session: `s${i}`, revoked: i % 3 === 0, cutoff: i % 5 === 0 ? 1000 + i : null }));
     for (const user of users) {
       if (user.revoked) await store.revokeSession(user.sub, user.session, 60);
@@ -195,7 +197,7 @@ describe.each(PROTOCOLS)('RedisDenylistStore reads over RESP%i', (protocol) => {
     const unready = new Redis(server.url, { ...REDIS_CLIENT_OPTIONS, protocol, lazyConnect: true });
     // The reads start its connection and fail at once; the handshake it began then fails too, on disconnect.
     unready.on('error', () => undefined);
-    const store = new RedisDenylistStore(unready, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(unready, { keyPrefix: fleet.prefix, onLoss: 'accept' });
     const reads = [randomUUID(), randomUUID()].map((sub) => store.getRevocation(sub, 's'));
     for (const read of reads) await expect(read).rejects.toThrow(TemporarilyUnavailableError);
     unready.disconnect();
@@ -210,7 +212,7 @@ describe("the service's Redis client", () => {
 
 describe('RedisDenylistStore keys', () => {
   it('keeps a logged-out session as one small key of the user\'s hash slot, with the TTL it was given', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix, onLoss: 'accept' });
     const sub = randomUUID();
     const session = randomUUID();
     await store.revokeSession(sub, session, 100);
@@ -226,7 +228,7 @@ describe('RedisDenylistStore keys', () => {
   });
 
   it('keeps the cut-off under the user\'s own key, in the same hash slot as the user\'s sessions', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix, onLoss: 'accept' });
     const sub = randomUUID();
     await store.revokeAllUpTo(sub, 1234, 500, 'kept');
     const userKey = `${fleet.prefix}{${shortDigest(sub)}}`;
@@ -237,7 +239,7 @@ describe('RedisDenylistStore keys', () => {
   });
 
   it('gives each refresh token record a TTL and never stores the token itself', async () => {
-    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix });
+    const store = new RedisDenylistStore(redis, { keyPrefix: fleet.prefix, onLoss: 'accept' });
     const token = `refresh-${randomUUID()}`;
     await store.rememberRefreshToken(refreshTokenId(token), { username: 'u', sub: 's', sessionId: 'x', authTime: 1 }, 300);
     const keys = await redis.keys(`${fleet.prefix}r:*`);

@@ -20,6 +20,7 @@ describe('loadLambdaConfig', () => {
       cognito: expect.objectContaining({ region: 'eu-west-1', userPoolId: 'eu-west-1_AbCdEf123', endpoint: undefined }),
       redis: { url: 'rediss://cache.example.com:6379', password: undefined, tls: true },
       keyPrefix: 'api:',
+      denylist: { minReplicas: 0, replicaTimeoutMs: 500, onLoss: 'refuse-older' },
       sessionTtlSeconds: 86400,
       logLevel: 'info',
       groupScopes: new Map(),

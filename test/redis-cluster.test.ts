@@ -18,6 +18,9 @@ import { mintAccessToken } from './support/tokens';
 /** The RESP versions ioredis speaks: the service chose one (redis-client.ts), and the cluster must work on either. */
 const PROTOCOLS: RedisProtocol[] = [2, 3];
 
+// The stores here answer what they were told with `onLoss: 'accept'`: what a store that lost its data answers
+// (refusing older sessions) is pinned on its own in test/redis-durability.test.ts.
+
 // A cluster of its own for each version, since the last test kills one of its masters.
 describe.each(PROTOCOLS)('Redis Cluster over RESP%i', (protocol) => {
   let cluster: TestCluster;
@@ -60,7 +63,7 @@ describe.each(PROTOCOLS)('Redis Cluster over RESP%i', (protocol) => {
 
   describe('the store on Redis Cluster', () => {
     it('keeps sessions, cut-offs and refresh records for users on every master, each key with a TTL', async () => {
-      const store = new RedisDenylistStore(a.redis, { keyPrefix: fleet.prefix });
+      const store = new RedisDenylistStore(a.redis, { keyPrefix: fleet.prefix, onLoss: 'accept' });
       for (const sub of subsOnEveryMaster()) {
         await store.revokeSession(sub, 's1', 600);
         await store.revokeAllUpTo(sub, 1000, 900);

@@ -103,7 +103,9 @@ describe('the session-events handler', () => {
   it('cuts at the call\'s second, not the event\'s arrival: a login made in between keeps working', async () => {
     const { user, sub } = await loggedInUser();
     const call = nowSeconds() - 30;
-    // Emulation, labelled: a login from before the call, with a real pool's shape (auth_time earlier than iat).
+    // Emulation, labelled: a login from before the call, with a real pool's shape (auth_time earlier than iat), on a
+    // store that has kept everything since before it.
+    await fleet.backdateStore(3600);
     const before = mintAccessToken(stack.issuer, stack.clientId, { sub, username: user.username, auth_time: call - 600, iat: call - 60 });
     expect((await me(before)).status).toBe(200);
     const since = await login(api.app, user);

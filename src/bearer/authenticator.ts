@@ -1,6 +1,6 @@
 // Verifies a Bearer token and checks it against the session denylist; one Redis round trip per request.
 import type { GroupScopes } from '../config/group-scopes';
-import { isRevoked, type DenylistStore } from '../denylist/denylist-store';
+import { refusalOf, type DenylistStore, type Refusal } from '../denylist/denylist-store';
 import { InvalidTokenError } from '../errors';
 import { toPrincipal, type Principal } from './principal';
 import type { AccessTokenClaims, AccessTokenVerifier } from './token-verifier';
@@ -20,15 +20,21 @@ export class Authenticator {
     private readonly groupScopes: GroupScopes,
   ) {}
 
-  /** Verifies the token, then refuses it when its session logged out or the user logged out everywhere after. */
+  /**
+   * Verifies the token, then refuses it when its session logged out, the user logged out everywhere after, or the
+   * store lost what it knew of the session (it began before the loss was noticed).
+   */
   async authenticate(token: string): Promise<Principal> {
-    const { principal, loggedOut } = await this.inspect(token);
-    if (loggedOut) throw new InvalidTokenError('The session of this token has logged out.', { reason: 'logged_out' });
+    const { principal, refusal } = await this.inspect(token);
+    if (refusal === 'logged_out') throw new InvalidTokenError('The session of this token has logged out.', { reason: 'logged_out' });
+    if (refusal === 'store_lost') {
+      throw new InvalidTokenError('The session store lost what it knew of this session; sign in again.', { reason: 'store_lost' });
+    }
     return principal;
   }
 
-  /** Verifies the token and reads the denylist, but leaves the verdict on a logged-out session to the caller. */
-  async inspect(token: string): Promise<{ principal: Principal; loggedOut: boolean }> {
+  /** Verifies the token and reads the denylist, but leaves the verdict on a refused session to the caller. */
+  async inspect(token: string): Promise<{ principal: Principal; refusal: Refusal | null }> {
     const claims = await this.verifier.verify(token);
     let known = this.principals.get(claims);
     if (!known) {
@@ -39,11 +45,11 @@ export class Authenticator {
     if (claims.origin_jti !== undefined) {
       const principal: Principal = { ...known, accessToken: token };
       const revocation = await this.denylist.getRevocation(principal.sub, principal.sessionId);
-      return { principal, loggedOut: isRevoked(revocation, principal.authTime) };
+      return { principal, refusal: refusalOf(revocation, principal.authTime) };
     }
     // Without origin_jti a refresh gives a new jti: the link the refresh left makes the token one with its login.
     const revocation = await this.denylist.getSessionRevocation(known.sub, known.sessionId);
     const principal: Principal = { ...known, sessionId: revocation.sessionId, accessToken: token };
-    return { principal, loggedOut: isRevoked(revocation, principal.authTime) };
+    return { principal, refusal: refusalOf(revocation, principal.authTime) };
   }
 }

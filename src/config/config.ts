@@ -15,6 +15,16 @@ export interface RedisConfig {
   tls: boolean;
 }
 
+/** How the denylist makes what it is told last (README, "When Redis loses data"). */
+export interface DenylistConfig {
+  /** DENYLIST_MIN_REPLICAS: replicas that must acknowledge a session-ending write before it is answered. */
+  minReplicas: number;
+  /** DENYLIST_REPLICA_TIMEOUT_MS: how long such a write waits for them. */
+  replicaTimeoutMs: number;
+  /** DENYLIST_ON_LOSS: refuse sessions begun before a loss was noticed, or accept them. */
+  onLoss: 'refuse-older' | 'accept';
+}
+
 /** The Cognito user pool and app client the service logs users in with and accepts tokens from. */
 export interface CognitoConfig {
   /** AWS region of the pool. */
@@ -68,6 +78,8 @@ export interface Config {
   redis?: RedisConfig;
   /** Prefix of every key the service writes. */
   keyPrefix: string;
+  /** How the denylist keeps what it is told (README, "When Redis loses data"). */
+  denylist: DenylistConfig;
   /** How long a logged-out session and a logout-all cut-off are remembered, in seconds. */
   sessionTtlSeconds: number;
   /** Scopes each Cognito group grants. */
@@ -169,7 +181,13 @@ const envSchema = z
     ),
     REDIS_PASSWORD: optionalText,
     REDIS_TLS: flag,
-    REDIS_KEY_PREFIX: z.string().default('auth:'),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .default('auth:')
+      .refine((value) => !/[{}]/.test(value), 'must have no { or }: a hash tag there would put every key in one slot of a Cluster'),
+    DENYLIST_MIN_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
+    DENYLIST_REPLICA_TIMEOUT_MS: z.coerce.number().int().positive().max(10_000).default(500),
+    DENYLIST_ON_LOSS: z.enum(['refuse-older', 'accept'], { message: 'must be refuse-older or accept' }).default('refuse-older'),
     SESSION_TTL_SECONDS: positiveInt(2_592_000),
     GROUP_SCOPES: groupScopesText,
     CORS_ORIGINS: commaList,
@@ -287,6 +305,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     redis,
     keyPrefix: e.REDIS_KEY_PREFIX,
+    denylist: {
+      minReplicas: e.DENYLIST_MIN_REPLICAS,
+      replicaTimeoutMs: e.DENYLIST_REPLICA_TIMEOUT_MS,
+      onLoss: e.DENYLIST_ON_LOSS,
+    },
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     groupScopes: e.GROUP_SCOPES,
     introspection: {

@@ -10,7 +10,17 @@ export interface Revocation {
    * when this session is the one the cut-off spares (the session that changed the password).
    */
   cutoff: number | null;
+  /**
+   * The last epoch second of which the part of the store holding this user's keys may have lost what it was told:
+   * it was found restarted empty, flushed or replaced (or new) then. A session that began in or before it may have
+   * logged out in what was lost, so it is refused. Undefined when nothing is refused for it (the in-process store,
+   * `DENYLIST_ON_LOSS=accept`).
+   */
+  lostUpTo?: number;
 }
+
+/** Why a token's session is refused: it logged out (or was cut off), or the store lost what it knew of it. */
+export type Refusal = 'logged_out' | 'store_lost';
 
 /** What the store knows about the session a token belongs to, once any link is followed. */
 export interface SessionRevocation extends Revocation {
@@ -81,6 +91,16 @@ export interface DenylistStore {
   forgetRefreshToken(tokenId: string): Promise<void>;
   /** Resolves when the store answers; rejects with TemporarilyUnavailableError otherwise. */
   ping(): Promise<void>;
+  /**
+   * Readies the store before the instance serves: on Redis, finds which parts lost their data (or are new) and
+   * marks them, so that sessions begun before are refused. Rejects when the store can't be reached.
+   */
+  open(): Promise<void>;
+  /**
+   * Resolves when the store is set up to keep what it is given; rejects with ConfigError naming the setting when
+   * not (a Redis that may evict keys), or TemporarilyUnavailableError when it can't be asked.
+   */
+  checkSettings(): Promise<void>;
 }
 
 /** The id under which a refresh token is stored: a digest of it, so the store never holds the token itself. */
@@ -88,9 +108,16 @@ export function refreshTokenId(refreshToken: string): string {
   return shortDigest(refreshToken);
 }
 
+/** Why a token authenticated at `authTime` is refused by what the store returned; null when it is not. */
+export function refusalOf(revocation: Revocation, authTime: number): Refusal | null {
+  if (revocation.sessionRevoked || (revocation.cutoff !== null && authTime <= revocation.cutoff)) return 'logged_out';
+  if (revocation.lostUpTo !== undefined && authTime <= revocation.lostUpTo) return 'store_lost';
+  return null;
+}
+
 /** True when a token authenticated at `authTime` is refused by what the store returned. */
 export function isRevoked(revocation: Revocation, authTime: number): boolean {
-  return revocation.sessionRevoked || (revocation.cutoff !== null && authTime <= revocation.cutoff);
+  return refusalOf(revocation, authTime) !== null;
 }
 
 /**

@@ -76,6 +76,12 @@ export class MemoryDenylistStore implements DenylistStore {
 
   async ping(): Promise<void> {}
 
+  /** Nothing to ready: this store begins empty with its process, and all it held is gone with it. */
+  async open(): Promise<void> {}
+
+  /** Nothing evicts from this store. */
+  async checkSettings(): Promise<void> {}
+
   private entry(sub: string): UserEntry {
     let entry = this.users.get(sub);
     if (!entry) {

@@ -1,5 +1,6 @@
 // Finds or starts a Redis, for `npm run dev`, the test setup and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import { freePort } from './local-cognito';
 
@@ -25,11 +26,17 @@ export interface TestRedis {
   process?: ChildProcess;
 }
 
-/** Starts `redis-server` on a free loopback port (or `port`), without persistence unless `dir` is given (AOF there). */
-export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<TestRedis & { process: ChildProcess }> {
+/**
+ * Starts `redis-server` on a free loopback port (or `port`), without persistence unless `dir` is given (AOF there),
+ * with any further `args` (`--replicaof`, `--maxmemory-policy`, …).
+ */
+export async function startRedisServer(options: { port?: number; dir?: string; args?: string[] } = {}): Promise<TestRedis & { process: ChildProcess }> {
   const chosen = options.port ?? (await freePort());
-  const persistence = options.dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dir] : ['--appendonly', 'no'];
-  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence], {
+  // Without a dir of its own the server still writes an RDB file for a replica's full sync: into the temp dir then.
+  const persistence = options.dir
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dir]
+    : ['--appendonly', 'no', '--dir', tmpdir(), '--dbfilename', `redis-${chosen}.rdb`];
+  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? [])], {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${chosen}`;

@@ -2,6 +2,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Authenticator } from '../bearer/authenticator';
 import { extractBearerToken } from '../bearer/bearer-token';
+import type { Refusal } from '../denylist/denylist-store';
 import type { Principal } from '../bearer/principal';
 import { assertScopes } from '../bearer/scopes';
 import { InvalidRequestError, InvalidTokenError, RetryLaterError, UnauthorizedError } from '../errors';
@@ -50,7 +51,9 @@ export function requireAuth(authenticator: Authenticator, options: RequireAuthOp
       const tokenInUrl = req.url.includes('?') && typeof req.query === 'object' && req.query !== null && 'access_token' in req.query;
       const token = extractBearerToken(authorization, tokenInUrl);
       if (options.admitLoggedOut?.(req)) {
-        res.locals.principal = (await authenticator.inspect(token)).principal;
+        const { principal, refusal } = await authenticator.inspect(token);
+        res.locals.principal = principal;
+        res.locals.refusal = refusal;
       } else {
         res.locals.principal = await authenticator.authenticate(token);
       }
@@ -81,6 +84,11 @@ export function scopeGuard(metrics: Metrics): RequireScopes {
       }
       next();
     };
+}
+
+/** Why the session of an admitted token is refused (see RequireAuthOptions.admitLoggedOut); null when it is live. */
+export function refusalOf(res: Response): Refusal | null {
+  return (res.locals.refusal as Refusal | undefined) ?? null;
 }
 
 /** The Principal requireAuth put on the response. */

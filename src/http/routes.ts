@@ -21,7 +21,7 @@ import { bookHandlers } from './handlers/books';
 import { FORWARD_AUTH_PATHS, forwardAuth } from './handlers/forward-auth';
 import { docsRoutes, healthz, metaHandlers } from './handlers/meta';
 import { oauthHandlers } from './handlers/oauth';
-import { logoutSendsRefreshToken, me, signInHandlers } from './handlers/sign-in';
+import { admitRepeat, me, signInHandlers } from './handlers/sign-in';
 import { isPasswordGrant, tokenEndpoint } from './handlers/token-endpoint';
 import { MEDIA_TYPES, requireMediaType } from './media-type';
 
@@ -108,8 +108,8 @@ export function routeTable(deps: RouteDeps): Route[] {
     { method: 'post', path: '/auth/token', access: 'no-token', body: 'form', oauthErrors: true, budgets: ['address', 'username-if'], countsAsLogin: isPasswordGrant, handler: token },
     { method: 'post', path: '/auth/refresh', access: 'no-token', body: 'json', budgets: ['address'], handler: signIn.refresh },
     { method: 'post', path: '/auth/challenge', access: 'no-token', body: 'json', budgets: login, handler: signIn.challenge },
-    { method: 'post', path: '/auth/logout', access: 'bearer-admitting-logged-out', admitLoggedOut: (req) => logoutSendsRefreshToken(req.body), body: 'json', handler: signIn.logout },
-    { method: 'post', path: '/auth/logout-all', access: 'bearer', handler: signIn.logoutAll },
+    { method: 'post', path: '/auth/logout', access: 'bearer-admitting-logged-out', admitLoggedOut: admitRepeat, body: 'json', handler: signIn.logout },
+    { method: 'post', path: '/auth/logout-all', access: 'bearer-admitting-logged-out', admitLoggedOut: admitRepeat, handler: signIn.logoutAll },
     { method: 'post', path: '/auth/revoke', access: 'no-token', body: 'form', oauthErrors: true, budgets: ['address'], handler: oauth.revoke },
 
     { method: 'post', path: '/auth/signup', access: 'no-token', body: 'json', budgets: login, handler: accounts.signUp },

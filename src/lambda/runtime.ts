@@ -1,12 +1,12 @@
 // What the Lambda entry points share: the service's own configuration, logger and Redis denylist, built once per cold start.
 import type { Cluster, Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { loadConfig, type CognitoConfig, type RedisConfig } from '../config/config';
+import { loadConfig, type CognitoConfig, type DenylistConfig, type RedisConfig } from '../config/config';
 import type { GroupScopes } from '../config/group-scopes';
 import type { DenylistStore } from '../denylist/denylist-store';
-import { createRedisClient } from '../redis/redis-client';
+import { createRedisClient, createWriterClient, whenReady } from '../redis/redis-client';
 import { RedisDenylistStore } from '../denylist/redis-denylist-store';
-import { ConfigError, TemporarilyUnavailableError } from '../errors';
+import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
 
 /** The part of the service's configuration the Lambdas use, read from the same variables. */
@@ -20,6 +20,8 @@ export interface LambdaConfig {
   redis: RedisConfig;
   /** REDIS_KEY_PREFIX, the service's own. */
   keyPrefix: string;
+  /** DENYLIST_MIN_REPLICAS, DENYLIST_REPLICA_TIMEOUT_MS and DENYLIST_ON_LOSS, as the service reads them. */
+  denylist: DenylistConfig;
   /** SESSION_TTL_SECONDS: how long a cut-off is remembered. */
   sessionTtlSeconds: number;
   /** LOG_LEVEL. */
@@ -49,6 +51,7 @@ export function loadLambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
     cognito: config.cognito,
     redis: config.redis,
     keyPrefix: config.keyPrefix,
+    denylist: config.denylist,
     sessionTtlSeconds: config.sessionTtlSeconds,
     logLevel: config.logLevel,
     groupScopes: config.groupScopes,
@@ -80,6 +83,7 @@ export class LambdaRuntime {
   readonly logger: Logger;
   private readonly readyTimeoutMs: number;
   private redis: Redis | Cluster | undefined;
+  private writer: Redis | Cluster | undefined;
   private store: RedisDenylistStore | undefined;
 
   /** Parses `env`; throws ConfigError naming the variable when a value is bad. */
@@ -98,18 +102,26 @@ export class LambdaRuntime {
    */
   async denylist(): Promise<DenylistStore> {
     if (!this.redis) {
-      this.redis = createRedisClient(this.config.redis);
+      const { redis, keyPrefix, denylist } = this.config;
+      this.redis = createRedisClient(redis);
       this.reportConnectionErrors(this.redis);
-      this.store = new RedisDenylistStore(this.redis, { keyPrefix: this.config.keyPrefix });
+      if (denylist.minReplicas > 0) {
+        this.writer = createWriterClient(redis, denylist.replicaTimeoutMs);
+        this.writer.on('error', () => undefined);
+      }
+      this.store = new RedisDenylistStore(this.redis, { keyPrefix, ...denylist, writer: this.writer, logger: this.logger });
     }
     await whenReady(this.redis, this.readyTimeoutMs);
+    if (this.writer) await whenReady(this.writer, this.readyTimeoutMs);
     return this.store!;
   }
 
-  /** Closes the Redis connection (tests; in Lambda the environment is frozen and reused instead). */
+  /** Closes the Redis connections (tests; in Lambda the environment is frozen and reused instead). */
   async close(): Promise<void> {
     this.redis?.disconnect();
+    this.writer?.disconnect();
     this.redis = undefined;
+    this.writer = undefined;
     this.store = undefined;
   }
 
@@ -125,21 +137,6 @@ export class LambdaRuntime {
       reported = false;
     });
   }
-}
-
-function whenReady(redis: Redis | Cluster, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      reject(new TemporarilyUnavailableError('The session store (Redis) is not answering.', { retryAfterSeconds: 2 }));
-    }, timeoutMs);
-    redis.once('ready', onReady);
-  });
 }
 
 /** A deployed handler, with a way to close what its cold start opened (for tests). */

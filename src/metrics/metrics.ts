@@ -27,6 +27,10 @@ export interface Metrics {
   cognitoCall(operation: string, outcome: string, seconds: number): void;
   /** One request refused by a spent budget (`address`, `username`, `user`). */
   budgetSpent(budget: string): void;
+  /** The denylist found that a part of its store lost its data: `slots` hash slots (1 on a single server). */
+  storeLoss(slots: number): void;
+  /** A session-ending write waited for replicas (WAIT) and got too few in time. */
+  replicaShortfall(): void;
 }
 
 /** Metrics that record nothing: the default when METRICS_PORT is unset. */
@@ -39,6 +43,8 @@ export const noMetrics: Metrics = {
   redisCommand: () => undefined,
   cognitoCall: () => undefined,
   budgetSpent: () => undefined,
+  storeLoss: () => undefined,
+  replicaShortfall: () => undefined,
 };
 
 /** Seconds since `start` (a `process.hrtime.bigint()` reading). */

@@ -79,6 +79,21 @@ export class PrometheusMetrics implements Metrics {
     labelNames: ['budget'] as const,
     registers: [this.registry],
   });
+  private readonly losses = new Counter({
+    name: 'denylist_store_losses_total',
+    help: 'Times the denylist found a part of its Redis had lost its data (restart empty, flush, replacement).',
+    registers: [this.registry],
+  });
+  private readonly lostSlots = new Counter({
+    name: 'denylist_store_lost_slots_total',
+    help: 'Hash slots (1 for a single server) found to have lost their data; their older sessions are refused.',
+    registers: [this.registry],
+  });
+  private readonly shortfalls = new Counter({
+    name: 'denylist_replica_shortfalls_total',
+    help: 'Session-ending writes answered 503 because fewer than DENYLIST_MIN_REPLICAS replicas acknowledged in time.',
+    registers: [this.registry],
+  });
 
   private readonly requestChild = childrenOf((route, method, status) => this.requests.labels(route!, method!, status!));
   private readonly authChild = childrenOf((outcome, reason) => this.auth.labels(outcome!, reason!));
@@ -119,6 +134,15 @@ export class PrometheusMetrics implements Metrics {
 
   budgetSpent(budget: string): void {
     this.limited.inc({ budget });
+  }
+
+  storeLoss(slots: number): void {
+    this.losses.inc();
+    this.lostSlots.inc(slots);
+  }
+
+  replicaShortfall(): void {
+    this.shortfalls.inc();
   }
 }
 

@@ -1,6 +1,7 @@
 // Builds the ioredis client (server or Cluster) with fail-fast settings: a slow Redis means 503, never a hang.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config/config';
+import { TemporarilyUnavailableError } from '../errors';
 
 /**
  * Chosen on purpose, so that a slow or absent Redis means a quick 503, never a hang and never a pass:
@@ -38,6 +39,16 @@ export type RedisProtocol = NonNullable<RedisOptions['protocol']>;
 export interface RedisClientChoices {
   /** The RESP version to speak; default REDIS_CLIENT_OPTIONS' (2). The suite runs the stores under each. */
   protocol?: RedisProtocol;
+  /** Per-command timeout in ms; default REDIS_CLIENT_OPTIONS' (500). */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * The client for the denylist's session-ending writes when they wait for replicas (DENYLIST_MIN_REPLICAS): WAIT
+ * blocks the connection it is sent on, so these writes get connections of their own, whose timeout outlasts the wait.
+ */
+export function createWriterClient(config: RedisConfig, replicaTimeoutMs: number, choices: RedisClientChoices = {}): Redis | Cluster {
+  return createRedisClient(config, { ...choices, commandTimeoutMs: replicaTimeoutMs + (REDIS_CLIENT_OPTIONS.commandTimeout ?? 500) });
 }
 
 /** Creates the client for a Redis URL or a list of cluster nodes, with password and TLS when configured. */
@@ -45,6 +56,7 @@ export function createRedisClient(config: RedisConfig, choices: RedisClientChoic
   const options: RedisOptions = {
     ...REDIS_CLIENT_OPTIONS,
     ...(choices.protocol ? { protocol: choices.protocol } : {}),
+    ...(choices.commandTimeoutMs ? { commandTimeout: choices.commandTimeoutMs } : {}),
     ...(config.password ? { password: config.password } : {}),
     ...(config.tls ? { tls: {} } : {}),
   };
@@ -59,4 +71,23 @@ export function createRedisClient(config: RedisConfig, choices: RedisClientChoic
     });
   }
   return new Redis(config.url ?? 'redis://127.0.0.1:6379', options);
+}
+
+/**
+ * Resolves once `redis` is connected; rejects with TemporarilyUnavailableError after `timeoutMs`. The client queues
+ * nothing while offline, so what must go first on a new connection waits for it here.
+ */
+export function whenReady(redis: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new TemporarilyUnavailableError('The session store (Redis) is not answering.', { retryAfterSeconds: 2 }));
+    }, timeoutMs);
+    redis.once('ready', onReady);
+  });
 }

@@ -3,7 +3,7 @@ import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { Logger } from 'pino';
 import { authTimeOf, sessionIdOf, type Principal, type SessionClaims } from '../bearer/principal';
 import { CLOCK_SKEW_SECONDS } from '../bearer/token-verifier';
-import { isRevoked, refreshTokenId, type DenylistStore, type RefreshTokenRecord } from '../denylist/denylist-store';
+import { refusalOf, refreshTokenId, type DenylistStore, type RefreshTokenRecord, type Refusal } from '../denylist/denylist-store';
 import { endUserSessions } from '../denylist/end-sessions';
 import { InvalidGrantError, RetryLaterError, TemporarilyUnavailableError, UnsupportedByCognitoError } from '../errors';
 import type { ChallengeAnswer, CognitoSignIn, LoginResult, TokenSet } from './model';
@@ -80,11 +80,11 @@ export class SignInService {
     return issued;
   }
 
-  /** Throws invalid_grant when the session a refresh token belongs to has logged out. */
+  /** Throws invalid_grant when the session a refresh token belongs to has logged out, or the store lost it. */
   private async refuseLoggedOut(sub: string, sessionId: string, authTime: number): Promise<void> {
-    if (isRevoked(await this.denylist.getRevocation(sub, sessionId), authTime)) {
-      throw new InvalidGrantError('The session of this refresh token has logged out.');
-    }
+    const refusal = refusalOf(await this.denylist.getRevocation(sub, sessionId), authTime);
+    if (refusal === 'logged_out') throw new InvalidGrantError('The session of this refresh token has logged out.');
+    if (refusal === 'store_lost') throw new InvalidGrantError('The session store lost what it knew of this session; sign in again.');
   }
 
   /**
@@ -177,7 +177,15 @@ export class SignInService {
   /**
    * Refuses every token of the user authenticated up to now; Cognito's global sign-out is called where supported.
    */
-  async logoutAll(principal: Principal): Promise<void> {
+  async logoutAll(principal: Principal, refusal: Refusal | null = null): Promise<void> {
+    if (refusal !== null) {
+      // A repeat (the first try's answer was a 503) or a token already cut off: the cut-off is raised to the token's
+      // own authentication at most, written again for the replicas, and no later session ends. A cut-off at "now"
+      // would let a stolen, logged-out token end every session its user starts from then on.
+      await this.denylist.raiseCutoff(principal.sub, principal.authTime, this.ttl);
+      await this.denylist.revokeSession(principal.sub, principal.sessionId, this.ttl);
+      return;
+    }
     const cutoff = await this.cutOff(principal);
     await this.denylist.revokeSession(principal.sub, principal.sessionId, this.ttl);
     try {

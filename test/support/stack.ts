@@ -8,7 +8,8 @@ import request from 'supertest';
 import type { AccessTokenVerifier } from '../../src/bearer/token-verifier';
 import { loadConfig, type Config, type RedisConfig } from '../../src/config/config';
 import type { DenylistStore } from '../../src/denylist/denylist-store';
-import { createRedisClient, type RedisProtocol } from '../../src/redis/redis-client';
+import { DenylistKeys } from '../../src/redis/keys';
+import { createRedisClient, createWriterClient, type RedisProtocol } from '../../src/redis/redis-client';
 import { DEMO_GROUP_SCOPES, DEMO_USERS } from '../../src/dev/provision';
 import { createLogger } from '../../src/logger';
 import { assemble, type Parts } from '../../src/main';
@@ -98,9 +99,15 @@ export class TestFleet {
    */
   async instance(options: TestAppOptions = {}): Promise<TestApp> {
     const config = loadConfig(testEnv({ REDIS_URL: options.redisUrl ?? stack.redisUrl, REDIS_KEY_PREFIX: this.prefix, ...options.env }));
-    const redis = await this.connect(config.redis ?? { url: stack.redisUrl, tls: false }, options.protocol);
+    const redisConfig = config.redis ?? { url: stack.redisUrl, tls: false };
+    const redis = await this.connect(redisConfig, options.protocol);
+    const { minReplicas, replicaTimeoutMs } = config.denylist;
+    const redisWriter = minReplicas > 0 ? await this.connect(redisConfig, options.protocol, replicaTimeoutMs) : undefined;
     const { env: _env, redisUrl: _url, protocol: _protocol, logger = createLogger('silent'), ...parts } = options;
-    const { app, denylist, verifier, readiness, forwardAuth } = assemble(config, logger, { ...parts, redis });
+    const { app, denylist, verifier, readiness, forwardAuth } = assemble(config, logger, { ...parts, redis, redisWriter });
+    // As main()'s start-up does before the instance serves: the store's loss markers are in place (a new prefix is a
+    // new store), so sessions begun from now on are not taken for ones a loss may have ended.
+    await denylist.open().catch(() => undefined);
     observeResponses(app, (response) => responseMismatches.add(response, this.contract().check(response)));
     return { app, config, redis, denylist, verifier, readiness, forwardAuth };
   }
@@ -110,9 +117,12 @@ export class TestFleet {
     return (await this.connect({ url, tls: false }, protocol)) as Redis;
   }
 
-  /** A client from the service's factory; waits up to 2 s for it to be ready (a dead server never is). */
-  async connect(config: RedisConfig, protocol?: RedisProtocol): Promise<Redis | Cluster> {
-    const redis = createRedisClient(config, { protocol });
+  /**
+   * A client from the service's factory (the denylist's writer when `replicaTimeoutMs` is given); waits up to 2 s
+   * for it to be ready (a dead server never is).
+   */
+  async connect(config: RedisConfig, protocol?: RedisProtocol, replicaTimeoutMs?: number): Promise<Redis | Cluster> {
+    const redis = replicaTimeoutMs === undefined ? createRedisClient(config, { protocol }) : createWriterClient(config, replicaTimeoutMs, { protocol });
     redis.on('error', () => undefined);
     this.clients.push(redis);
     await new Promise((resolve) => {
@@ -120,6 +130,15 @@ export class TestFleet {
       setTimeout(resolve, 2000).unref();
     });
     return redis;
+  }
+
+  /**
+   * Makes the fleet's store on the suite's Redis look as if it had kept everything since `seconds` ago (its loss
+   * marker, README "When Redis loses data"), for a test that emulates a session older than the test itself.
+   */
+  async backdateStore(seconds: number): Promise<void> {
+    const admin = await this.client();
+    await admin.set(new DenylistKeys(this.prefix).marker(), Math.floor(Date.now() / 1000) - seconds);
   }
 
   /** Deletes this fleet's keys on the suite's Redis (and only them) and closes its clients. */

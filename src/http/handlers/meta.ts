@@ -49,10 +49,11 @@ export function metaHandlers(deps: MetaDeps) {
         res.json({ status: 'ready' });
         return;
       }
+      const why = down.map(({ name, detail }) => detail ?? `${name} unavailable`).join('; ');
       res
         .status(503)
         .set('Retry-After', '5')
-        .json({ error: 'temporarily_unavailable', error_description: `Not ready: ${down.join(', ')} unavailable.`, down });
+        .json({ error: 'temporarily_unavailable', error_description: `Not ready: ${why}.`, down: down.map(({ name }) => name) });
     }) satisfies RequestHandler,
 
     protectedResource: ((req, res) => {

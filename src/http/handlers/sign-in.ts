@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { CHALLENGE_NAMES, MFA_METHODS, type ChallengeAnswer } from '../../signin/model';
 import type { SignInService } from '../../signin/sign-in-service';
-import { principalOf } from '../auth-middleware';
+import { principalOf, refusalOf } from '../auth-middleware';
 import { sendLoginResult, sendTokens } from '../token-response';
 import { parseInput } from '../validate';
 import { mfaCode, password, refreshToken, session, username } from './fields';
@@ -80,16 +80,15 @@ export function signInHandlers(signIn: SignInService) {
     }) satisfies RequestHandler,
 
     logoutAll: (async (_req, res) => {
-      await signIn.logoutAll(principalOf(res));
+      await signIn.logoutAll(principalOf(res), refusalOf(res));
       res.status(204).end();
     }) satisfies RequestHandler,
   };
 }
 
 /**
- * Whether a logout may go on for a session that has already logged out: when it sends a refresh token. A first try
- * whose revocation failed (503) is repeated with the same tokens, and only then does Cognito revoke the refresh token.
+ * A logout or logout-all goes on for a session already refused: a first try answered 503 (Cognito could not revoke
+ * the refresh token, or the replicas did not acknowledge in time) has already written its entry, and the client
+ * repeats it with the same token. The repeat writes the same again, so it is idempotent, and answers 204.
  */
-export function logoutSendsRefreshToken(body: unknown): boolean {
-  return typeof (body as { refresh_token?: unknown } | undefined)?.refresh_token === 'string';
-}
+export const admitRepeat = (): boolean => true;
