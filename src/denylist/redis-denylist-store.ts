@@ -130,10 +130,19 @@ export class RedisDenylistStore implements DenylistStore {
    */
   private async endingWrite(command: 'set' | 'eval', ...args: (string | number)[]): Promise<unknown> {
     if (this.minReplicas === 0) return this.call(command, () => this.redis.call(command, ...args));
-    const replies = await this.call(command, () =>
-      this.writer.pipeline().call(command, ...args).call('wait', this.minReplicas, this.replicaTimeoutMs).exec(),
-    );
-    const [[writeError, written] = [], [waitError, acknowledged] = []] = replies ?? [];
+    const send = () =>
+      this.call(command, () => this.writer.pipeline().call(command, ...args).call('wait', this.minReplicas, this.replicaTimeoutMs).exec());
+    let replies = (await send()) ?? [];
+    let [writeError, written] = replies[0] ?? [];
+    if (this.writer instanceof Cluster && /^(MOVED|ASK) /.test((writeError as Error | null)?.message ?? '')) {
+      // A failover moved the slot: ioredis follows MOVED for single commands, not for a pipeline whose WAIT
+      // answered. Learn the new owner and send both again, once.
+      const cluster = this.writer;
+      await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+      replies = (await send()) ?? [];
+      [writeError, written] = replies[0] ?? [];
+    }
+    const [waitError, acknowledged] = replies[1] ?? [];
     if (writeError || waitError) throw unavailable(writeError ?? waitError);
     if (Number(acknowledged) < this.minReplicas) {
       this.metrics.replicaShortfall();

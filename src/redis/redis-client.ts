@@ -66,6 +66,9 @@ export function createRedisClient(config: RedisConfig, choices: RedisClientChoic
       enableOfflineQueue: false,
       redisOptions: options,
       clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      // A master that hangs (rather than dies) never closes its connection: without a periodic look at the slots,
+      // the client would not learn that its replica took over.
+      slotsRefreshInterval: 5000,
       // Managed clusters (ElastiCache, MemoryDB) announce node names that TLS must verify as given.
       ...(config.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
     });
