@@ -53,6 +53,9 @@ export class CognitoJwtApiStack extends Stack {
       REDIS_CLUSTER_NODES: redis.clusterNodes,
       REDIS_TLS: 'true',
       REDIS_KEY_PREFIX: 'auth:',
+      // Each primary has a replica in another zone: a logout is answered once that replica has it too, so a failover
+      // loses none (README, "When Redis loses data").
+      DENYLIST_MIN_REPLICAS: '1',
       // As long as the login client's refresh tokens live: a logout is remembered until its session could not go on.
       SESSION_TTL_SECONDS: String(APP_CLIENTS.login.tokenValidity.refreshTokenDays * 86_400),
     };
