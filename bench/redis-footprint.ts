@@ -143,6 +143,9 @@ export async function measureFootprint(redis: Redis, prefix: string, sessions: n
   const bytesPerLogout = await bytesPer(redis, sessions, logout);
   log(`filling Redis up to ${loggedOut} logged-out sessions`);
   await times(loggedOut - sessions, (i) => logout(sessions + i), (done) => log(`  ${done + sessions} logged-out sessions`));
+  // Its loss marker, as a store in use has: without it the service, reading this database after SWAPDB, would take it
+  // for a store that lost everything and refuse the bench's tokens.
+  await denylist.open();
   return { loginAmazon, loginNoOriginJti, logout: bytesPerLogout, refreshAmazon, refreshNoOriginJti, rateLimitCounter };
 }
 
