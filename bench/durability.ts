@@ -43,14 +43,13 @@ async function main(): Promise<void> {
     // takes the same bytes wherever its slot lives).
     const prefix = 'auth:';
     const keys = new DenylistKeys(prefix);
-    const empty = await usedMemory(admin);
-    await admin.set(keys.marker(), Math.floor(Date.now() / 1000));
-    const single = (await usedMemory(admin)) - empty;
     const before = await usedMemory(admin);
     const pipeline = admin.pipeline();
     for (let slot = 0; slot < SLOT_COUNT; slot += 1) pipeline.set(keys.markerOfSlot(slot), Math.floor(Date.now() / 1000));
     await pipeline.exec();
     const cluster = (await usedMemory(admin)) - before;
+    // One key alone is lost in used_memory's noise (a first write grows buffers): the mean of the 16,384 instead.
+    const single = Math.round(cluster / SLOT_COUNT);
     await admin.flushall();
 
     // A logout's wait for its replica: the two stores take turns, round by round.
@@ -87,8 +86,8 @@ async function main(): Promise<void> {
       `| logout write, DENYLIST_MIN_REPLICAS=0 (ms) | ${ms(median(plainMs))} | ${spread(plainMs)} |`,
       `| logout write, DENYLIST_MIN_REPLICAS=1 (ms) | ${ms(median(waitingMs))} | ${spread(waitingMs)} |`,
       `| added by waiting for the replica (ms; target ≤ 2) | ${ms(median(added))} | ${spread(added)} |`,
-      `| loss markers, single server (bytes) | ${single} | – |`,
-      `| loss markers, Cluster: ${SLOT_COUNT} slots (bytes) | ${cluster} | – |`,
+      `| loss marker, single server: one key (bytes, the mean of the Cluster's) | ${single} | – |`,
+      `| loss markers, Cluster: ${SLOT_COUNT} keys, all masters together (bytes) | ${cluster} | – |`,
       '',
       `Target: waiting adds at most 2 ms to a logout: ${median(added) <= 2 ? 'met' : 'NOT met'}.`,
     ];

@@ -114,6 +114,9 @@ export async function measureFootprint(redis: Redis, prefix: string, sessions: n
   const denylist = new RedisDenylistStore(redis, { keyPrefix: prefix });
   const signIn = (originJti: boolean) =>
     new SignInService(standInCognito(originJti), denylist, logger, { sessionTtlSeconds: SESSION_TTL });
+  // The store's loss marker, as a store in use has (and again after each clean-up): a read that found none would take
+  // the database for one that lost everything, and refuse the stand-in's sessions.
+  await denylist.open();
 
   log(`Redis footprint: ${sessions} logins with Amazon Cognito's tokens`);
   const amazon = signIn(true);
@@ -129,6 +132,7 @@ export async function measureFootprint(redis: Redis, prefix: string, sessions: n
   const refreshNoOriginJti = await bytesPer(redis, sessions, (i) => local.refresh(refreshTokens[i]!));
   const refreshAmazon = await bytesPer(redis, sessions, () => amazon.refresh(`${randomUUID()}.${'r'.repeat(1700)}`));
   await deleteKeys(redis, prefix);
+  await denylist.open();
 
   log(`Redis footprint: ${sessions} rate-limit counters`);
   const counters = redisBudgetStore(redis, prefix, 'username');
@@ -137,15 +141,13 @@ export async function measureFootprint(redis: Redis, prefix: string, sessions: n
     counters.increment(usernameBudgetKey(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, `user-${i}`)),
   );
   await deleteKeys(redis, prefix);
+  await denylist.open();
 
   log(`Redis footprint: ${sessions} logouts of distinct users`);
   const logout = (i: number) => amazon.logout(principalOf(`user-${i}-${randomUUID()}`), undefined);
   const bytesPerLogout = await bytesPer(redis, sessions, logout);
   log(`filling Redis up to ${loggedOut} logged-out sessions`);
   await times(loggedOut - sessions, (i) => logout(sessions + i), (done) => log(`  ${done + sessions} logged-out sessions`));
-  // Its loss marker, as a store in use has: without it the service, reading this database after SWAPDB, would take it
-  // for a store that lost everything and refuse the bench's tokens.
-  await denylist.open();
   return { loginAmazon, loginNoOriginJti, logout: bytesPerLogout, refreshAmazon, refreshNoOriginJti, rateLimitCounter };
 }
 
