@@ -64,8 +64,8 @@ interface Read {
  *
  * Losing data is noticed by markers that must be there (README, "When Redis loses data"): `<prefix>!` on a single
  * server, `<prefix>!{<tag>}` for each of a Cluster's 16,384 hash slots, each holding the last epoch second of which
- * its part of the store may have lost data. Every read carries the marker of its part in the same MGET, so no request pays a
- * round trip for it, and the first read after a loss already finds it missing. A part found without its marker is
+ * its part of the store may have lost data. Every read carries the marker of its part in the same MGET, so no request
+ * pays a round trip for it, and the first read after a loss already finds it missing. A part found without its marker is
  * marked anew (SET NX: every instance agrees on the second), and sessions begun before then are refused there only.
  */
 export class RedisDenylistStore implements DenylistStore {
