@@ -56,6 +56,12 @@ describe('POST /auth/revoke (RFC 7009)', () => {
     expectLoggedOut(await me(b, tokens.access_token));
   });
 
+  it('ends an access token\'s session sent with the refresh_token hint: the hint only says what to try first', async () => {
+    const tokens = await login(a.app, users.reader);
+    expectOk(await revoke({ token: tokens.access_token, token_type_hint: 'refresh_token' }));
+    expectLoggedOut(await me(b, tokens.access_token));
+  });
+
   it.each([
     ['garbage', 'not-a-token'],
     ['an expired access token', mintAccessToken(stack.issuer, stack.clientId, { exp: Math.floor(Date.now() / 1000) - 600 })],

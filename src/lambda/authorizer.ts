@@ -64,6 +64,70 @@ export interface RouteScope {
   method: string;
   path: string;
   scopes: string[];
+  /** `path` as segments to match, compiled once. */
+  pattern: PatternToken[];
+}
+
+/** A segment of a resource pattern: a literal (lower-case, decoded), or one segment of any value, or zero or more. */
+type PatternToken = string | typeof ONE_SEGMENT | typeof ANY_SEGMENTS;
+const ONE_SEGMENT = Symbol('one segment');
+const ANY_SEGMENTS = Symbol('any segments');
+
+/** A path parameter (`{id}`, `{proxy+}`) or `*`: a whole segment, standing for one segment or more. */
+const isPlaceholder = (segment: string) => segment === '*' || /^\{[^{}/]+\}$/.test(segment);
+
+/**
+ * A path's segments as the router behind reads them: Express ignores case and a trailing slash, and a doubled
+ * slash is read as one here too. Each segment is percent-decoded where it can be, so `%62ooks` is `books`: a
+ * spelling can only make a call need more scopes, never fewer.
+ */
+function segmentsOf(path: string): string[] {
+  return path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment).toLowerCase();
+      } catch {
+        return segment.toLowerCase();
+      }
+    });
+}
+
+/** A resource pattern's tokens: each placeholder one segment, then any more. */
+const patternOf = (path: string): PatternToken[] =>
+  path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .flatMap((segment): PatternToken[] => (isPlaceholder(segment) ? [ONE_SEGMENT, ANY_SEGMENTS] : segmentsOf(segment)));
+
+/**
+ * Whether `pattern` matches all of `segments`: the greedy wildcard match, which returns to the last `ANY_SEGMENTS`
+ * on a mismatch. Its time is the path's length times the pattern's, so linear in the path: a regular expression
+ * with a repetition per placeholder takes seconds on a 10 KB path.
+ */
+function patternMatches(pattern: PatternToken[], segments: string[]): boolean {
+  let p = 0;
+  let s = 0;
+  let star = -1;
+  let resume = 0;
+  while (s < segments.length) {
+    const token = pattern[p];
+    if (token === ANY_SEGMENTS) {
+      star = p++;
+      resume = s;
+    } else if (token !== undefined && (token === ONE_SEGMENT || token === segments[s])) {
+      p++;
+      s++;
+    } else if (star >= 0) {
+      p = star + 1;
+      s = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === ANY_SEGMENTS) p++;
+  return p === pattern.length;
 }
 
 /**
@@ -92,9 +156,14 @@ const routeScopesText = z
       ctx.addIssue({ code: 'custom', message: 'keys must be "<METHOD> /path"' });
       return z.NEVER;
     }
+    const partial = Object.keys(result.data).find((key) => key.split('/').some((segment) => /[{}*]/.test(segment) && !isPlaceholder(segment)));
+    if (partial !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${partial}": a path parameter or * must be a whole segment` });
+      return z.NEVER;
+    }
     return Object.entries(result.data).map(([key, scopes]): RouteScope => {
       const [method = '*', path = '/'] = key.split(' ');
-      return { method, path, scopes };
+      return { method, path, scopes, pattern: patternOf(path) };
     });
   });
 
@@ -114,11 +183,41 @@ function partsOf(arn: string): { apiArn: string; stage: string; method: string; 
 /** A resource pattern as the tail of an execute-api ARN: each `{param}` one wildcard. */
 const arnPath = (path: string) => path.replace(/\{[^}]+\}/g, '*').replace(/^\//, '');
 
-/** Whether `route` names the call (`GET /books/42` for `GET /books/{id}`). */
-function routeMatches(route: RouteScope, method: string, path: string): boolean {
-  if (route.method !== '*' && route.method !== method) return false;
-  const pattern = new RegExp(`^${route.path.split(/\{[^}]+\}|\*/).map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+(?:/[^/]+)*?')}$`);
-  return pattern.test(path);
+/** An HTTP API call as the routes are matched against it: its method (undefined: any) and path segments. */
+interface HttpApiCall {
+  method: string | undefined;
+  segments: string[];
+  /** False when a base path (a stage, an API mapping) may come before the route's own segments. */
+  anchored: boolean;
+}
+
+/**
+ * What an HTTP API call names. A route key with a fixed number of segments (`DELETE /books/{id}`) names the route
+ * API Gateway chose: its values are the last segments of `rawPath`, after whatever stage or API mapping came first.
+ * On `$default` or a greedy route (`ANY /{proxy+}`) only the path says, and an API mapping's base path can't be
+ * told from the route: a configured route then counts under any base path (`/v1/books/42` needs what `/books/{id}`
+ * needs), and the stage is one.
+ */
+function httpApiCallOf(event: HttpApiAuthorizerEvent): HttpApiCall {
+  const [keyMethod, template] = String(event.routeKey ?? '$default').split(' ');
+  const named = event.requestContext?.http?.method ?? keyMethod;
+  const method = named === undefined || named === 'ANY' || named === '$default' ? undefined : named;
+  const segments = segmentsOf(String(event.rawPath ?? template ?? ''));
+  if (template !== undefined && !template.includes('+}')) {
+    const parts = template.split('/').filter((part) => part !== '');
+    const called = segments.slice(segments.length - parts.length);
+    const aligned = called.length === parts.length && parts.every((part, i) => isPlaceholder(part) || part.toLowerCase() === called[i]);
+    if (aligned) return { method, segments: called, anchored: true };
+  }
+  return { method, segments, anchored: false };
+}
+
+/** Whether `route` names the call (`DELETE /books/42` for `DELETE /books/{id}`). */
+function routeMatches(route: RouteScope, call: HttpApiCall): boolean {
+  if (route.method !== '*' && call.method !== undefined && route.method !== call.method) return false;
+  // The root is only the root: under any base path it would be every path.
+  const anywhere = !call.anchored && route.pattern.length > 0;
+  return patternMatches(anywhere ? [ANY_SEGMENTS, ...route.pattern] : route.pattern, call.segments);
 }
 
 /** The context API Gateway hands the integration: plain strings only. */
@@ -175,10 +274,8 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
     const holds = (route: RouteScope) => route.scopes.every((scope) => principal.scopes.includes(scope));
     const context = contextOf(principal);
     if (event.version === '2.0') {
-      const [routeMethod = '', routePath = ''] = event.routeKey.split(' ');
-      const method = event.requestContext?.http?.method ?? routeMethod;
-      const path = event.rawPath ?? routePath;
-      const needed = routeScopes.filter((route) => routeMatches(route, method, path));
+      const call = httpApiCallOf(event);
+      const needed = routeScopes.filter((route) => routeMatches(route, call));
       return { isAuthorized: needed.every(holds), context };
     }
     const { apiArn, stage } = partsOf(event.methodArn);

@@ -4,9 +4,6 @@ import type { Principal } from '../bearer/principal';
 import { InvalidRequestError, InvalidTokenError, UnauthorizedError } from '../errors';
 import type { SignInService } from './sign-in-service';
 
-/** What the caller says a token is (RFC 7009 §2.1, RFC 7662 §2.1); a hint, never a rule. */
-export type TokenTypeHint = 'access_token' | 'refresh_token';
-
 /** Revokes and introspects tokens: the standard doors to logout and to the checks of a protected route. */
 export class TokenRevocation {
   constructor(
@@ -16,16 +13,13 @@ export class TokenRevocation {
 
   /**
    * Ends the session of `token`: an access token's session is refused from now on, as /auth/logout does; a refresh
-   * token is revoked at Cognito and its session refused too. The hint says which to try first; the other is tried
-   * after (RFC 7009 §2.1). `clientId`, when the caller authenticated as a client, must be the access token's: a token
-   * of another client is left as it is. Anything that is no token of this pool ends nothing, without an error.
+   * token is revoked at Cognito and its session refused too. Every token is tried as an access token first, whatever
+   * the hint: that check is offline, and RFC 7009 §2.1 makes the hint only a hint (the search must go on past it).
+   * `clientId`, when the caller authenticated as a client, must be the access token's: a token of another client is
+   * left as it is. Anything that is no token of this pool ends nothing, without an error.
    */
-  async revoke(token: string, hint?: TokenTypeHint, clientId?: string): Promise<void> {
-    if (hint === 'refresh_token' || !looksLikeJwt(token)) {
-      await this.signIn.revokeRefreshToken(token);
-      return;
-    }
-    const principal = await this.accessTokenPrincipal(token, true);
+  async revoke(token: string, clientId?: string): Promise<void> {
+    const principal = looksLikeJwt(token) ? await this.accessTokenPrincipal(token, true) : undefined;
     if (principal) {
       if (clientId === undefined || principal.clientId === clientId) await this.signIn.logout(principal);
       return;

@@ -14,7 +14,7 @@ import { parseInput } from '../validate';
 
 const tokenForm = z.object({
   token: z.string({ message: 'required' }).min(1, 'required').max(8192, 'at most 8192 characters'),
-  // RFC 7009 §2.1: a hint the server doesn't know is ignored, not refused.
+  // RFC 7009 §2.1: a hint is read, never obeyed: every token is tried as an access token first, the check offline.
   token_type_hint: z.string().max(64, 'at most 64 characters').optional(),
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
@@ -34,7 +34,6 @@ function sendIntrospection(res: Response, answer: Record<string, unknown>): void
   res.end();
 }
 
-const hintOf = (hint: string | undefined) => (hint === 'access_token' || hint === 'refresh_token' ? hint : undefined);
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** What the OAuth routes need. */
@@ -87,7 +86,7 @@ export function oauthHandlers(deps: OAuthDeps) {
     revoke: (async (req, res) => {
       const form = parseInput(tokenForm, req.body);
       const clientId = checkClient(req, form, deps.cognito);
-      await deps.revocation.revoke(form.token, hintOf(form.token_type_hint), clientId);
+      await deps.revocation.revoke(form.token, clientId);
       res.status(200).set(NO_STORE).end();
     }) satisfies RequestHandler,
 
