@@ -79,6 +79,29 @@ describe('oauth4webapi against the service', () => {
     expect(me.body).toEqual({ error: 'invalid_token', error_description: 'The session of this token has logged out.' });
   });
 
+  it('takes every grant the metadata advertises, and advertises no code flow the token endpoint would refuse', async () => {
+    const as = await discover();
+    expect(as.grant_types_supported).toEqual(['password', 'refresh_token']);
+    expect(as.authorization_endpoint).toBeUndefined();
+    const { client, auth } = appClient();
+    const grant = await oauth.genericTokenEndpointRequest(
+      as,
+      client,
+      auth,
+      'password',
+      new URLSearchParams({ username: users.editor.username, password: users.editor.password }),
+      insecure,
+    );
+    const tokens = await oauth.processGenericTokenEndpointResponse(as, client, grant);
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token as string, insecure),
+    );
+    expect(refreshed.access_token).toEqual(expect.any(String));
+    expect((await request(api.app).get('/auth/me').set('Authorization', `Bearer ${refreshed.access_token}`)).body.username).toBe('editor');
+  });
+
   it('introspects for a caller that authenticates with a Bearer token carrying the introspection scope', async () => {
     const as = await discover();
     const caller = mintAccessToken(stack.issuer, M2M_CLIENT, { sub: M2M_CLIENT, username: undefined, scope: 'auth/introspect' });

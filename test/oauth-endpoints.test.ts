@@ -151,6 +151,12 @@ describe('POST /auth/introspect (RFC 7662)', () => {
       return tokens.access_token;
     }],
     ['an expired token', async () => mintAccessToken(stack.issuer, stack.clientId, { exp: Math.floor(Date.now() / 1000) - 600 })],
+    // A request still takes it (60 s of clock skew); RFC 7662's active is false once exp has passed.
+    ['a token whose exp passed 30 s ago', async () => {
+      const token = mintAccessToken(stack.issuer, stack.clientId, { exp: Math.floor(Date.now() / 1000) - 30 });
+      expect((await me(a, token)).status).toBe(200);
+      return token;
+    }],
     ['an ID token', async () => (await login(a.app, users.reader)).id_token as string],
     ['a refresh token', async () => (await login(a.app, users.reader)).refresh_token as string],
     ['garbage', async () => 'garbage'],
@@ -247,7 +253,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     });
   });
 
-  it('takes PUBLIC_URL as the issuer when set, and adds the hosted UI\'s authorization endpoint with PKCE', async () => {
+  it('takes PUBLIC_URL as the issuer when set, and advertises no code flow even with a hosted UI (that is Cognito\'s own)', async () => {
     const api = await fleet.instance({ env: { PUBLIC_URL: 'https://api.example.com', COGNITO_DOMAIN: 'https://auth.example.com' } });
     const response = await request(api.app).get('/.well-known/oauth-authorization-server').set('Host', 'evil.example.com');
     expect(response.status).toBe(200);
@@ -255,10 +261,14 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     expect(response.body).toMatchObject({
       issuer: 'https://api.example.com',
       token_endpoint: 'https://api.example.com/auth/token',
-      authorization_endpoint: 'https://auth.example.com/oauth2/authorize',
-      code_challenge_methods_supported: ['S256'],
-      response_types_supported: ['code'],
-      grant_types_supported: ['password', 'refresh_token', 'authorization_code'],
+      response_types_supported: [],
+      grant_types_supported: ['password', 'refresh_token'],
     });
+    expect(response.body).not.toHaveProperty('authorization_endpoint');
+    expect(response.body).not.toHaveProperty('code_challenge_methods_supported');
+    // Each grant it names, the token endpoint takes: the code grant it does not name is refused.
+    const code = await request(api.app).post('/auth/token').type('form').send('grant_type=authorization_code&code=x&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&code_verifier=v');
+    expect(code.status).toBe(400);
+    expect(code.body).toEqual({ error: 'unsupported_grant_type', error_description: 'grant_type must be "password" or "refresh_token".' });
   });
 });

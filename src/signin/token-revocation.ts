@@ -28,9 +28,14 @@ export class TokenRevocation {
     await this.signIn.revokeRefreshToken(token);
   }
 
-  /** The principal of an access token that passes every check of a protected route; undefined for anything else. */
+  /**
+   * The principal of an access token that passes every check of a protected route and has not expired; undefined for
+   * anything else. The verifier's clock-skew allowance is for accepting a token on a request: RFC 7662's `active`
+   * is false once `exp` has passed.
+   */
   async introspect(token: string): Promise<Principal | undefined> {
-    return this.accessTokenPrincipal(token, false);
+    const principal = await this.accessTokenPrincipal(token, false);
+    return principal && principal.expiresAt > Date.now() / 1000 ? principal : undefined;
   }
 
   /**

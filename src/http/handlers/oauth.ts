@@ -40,7 +40,7 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 export interface OAuthDeps {
   revocation: TokenRevocation;
   authenticator: Authenticator;
-  /** The app client whose credentials revocation checks, and the hosted UI for the metadata. */
+  /** The app client whose credentials revocation checks. */
   cognito: CognitoConfig;
   /** Who may introspect, and the budget their failed authentications spend. */
   introspection: { clients: Map<string, string>; scope: string; failures: FailureBudget };
@@ -124,11 +124,14 @@ export function oauthHandlers(deps: OAuthDeps) {
       });
     }) satisfies RequestHandler,
 
-    /** RFC 8414: this service as an authorization server; the issuer is its own base URL. */
+    /**
+     * RFC 8414: this service as an authorization server; the issuer is its own base URL. Only the grants its token
+     * endpoint takes: the hosted UI's code flow is Cognito's own, exchanged at Cognito's token endpoint and
+     * described by Cognito's metadata, so none of it is advertised here.
+     */
     authorizationServer: ((req, res) => {
       const issuer = publicBaseUrl(req, deps.publicUrl);
       const clientAuth = ['client_secret_basic', 'client_secret_post', 'none'];
-      const domain = deps.cognito.domain;
       // Derived from request headers, the answer differs per caller: no shared cache may keep it.
       res.set('Cache-Control', deps.publicUrl ? 'public, max-age=3600' : 'no-store');
       res.json({
@@ -139,13 +142,10 @@ export function oauthHandlers(deps: OAuthDeps) {
         revocation_endpoint_auth_methods_supported: clientAuth,
         introspection_endpoint: `${issuer}/auth/introspect`,
         introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'bearer'],
-        grant_types_supported: ['password', 'refresh_token', ...(domain ? ['authorization_code'] : [])],
+        grant_types_supported: ['password', 'refresh_token'],
         scopes_supported: deps.scopes,
-        // The authorization code flow is Cognito's hosted UI, when one is configured; else there is none.
-        response_types_supported: domain ? ['code'] : [],
-        ...(domain
-          ? { authorization_endpoint: `${domain}/oauth2/authorize`, code_challenge_methods_supported: ['S256'] }
-          : {}),
+        // No authorization endpoint here: RFC 8414 §2 has the member, empty.
+        response_types_supported: [],
         service_documentation: `${issuer}/docs`,
       });
     }) satisfies RequestHandler,
