@@ -1,7 +1,12 @@
 // GET /auth/verify: the verdict a proxy asks for on every request, with the identity headers it passes on; every case
 // runs against both doors: the API port's route (Express) and the forward-auth port's listener (node:http).
+import { createServer, type RequestListener } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
+import type { AccessTokenVerifier } from '../src/bearer/token-verifier';
 import { freePort } from '../src/dev/local-cognito';
+import { MAX_QUERY_PARAMETERS } from '../src/http/query';
+import { capturingLogger } from './support/lambdas';
 import { expectLoggedOut, expectUnavailable } from './support/assertions';
 import { login, stack, TestFleet, users, type TestApp } from './support/stack';
 import { foreignKey, mintAccessToken, POOL_KID, accessClaims, signJwt } from './support/tokens';
@@ -20,6 +25,32 @@ const DOORS: [string, (instance: TestApp) => TestApp['forwardAuth'] | TestApp['a
   ['the API port (Express route)', (instance) => instance.app],
   ['the forward-auth port (node:http door)', (instance) => instance.forwardAuth],
 ];
+
+/**
+ * A GET with a request target and headers sent byte for byte, over a socket of its own: supertest would resolve an
+ * absolute-form target as where to connect, and Node's client fills in an empty Host. Resolves with the status and
+ * the headers (lower-case names).
+ */
+async function rawGet(listener: RequestListener, target: string, headers: Record<string, string>) {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const head = Object.entries({ Host: `127.0.0.1:${port}`, ...headers, Connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\n${head.join('')}\r\n`));
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.on('error', reject);
+    });
+    const [statusLine = '', ...lines] = answer.slice(0, answer.indexOf('\r\n\r\n')).split('\r\n');
+    const fields = lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]);
+    return { status: Number(statusLine.split(' ')[1]), headers: Object.fromEntries(fields) as Record<string, string> };
+  } finally {
+    server.close();
+  }
+}
 
 describe.each(DOORS)('%s', (_door, door) => {
 const verify = (token?: string, path = '/auth/verify') => {
@@ -138,6 +169,60 @@ describe('scopes', () => {
   });
 });
 
+describe('the request as both doors read it', () => {
+  const filler = (count: number) => Array.from({ length: count }, (_, i) => `a${i}`).join('&');
+
+  it('reads every parameter up to the limit, and refuses a query over it with 400 rather than reading part of it', async () => {
+    const tokens = await login(api.app, users.reader);
+    const atLimit = await verify(tokens.access_token, `/auth/verify?${filler(MAX_QUERY_PARAMETERS - 1)}&scope=books/write`);
+    expect(atLimit.status).toBe(403);
+    expect(atLimit.headers['x-auth-request-user']).toBeUndefined();
+    for (const tail of ['scope=books/write', `access_token=${tokens.access_token}`]) {
+      const over = await verify(tokens.access_token, `/auth/verify?${filler(MAX_QUERY_PARAMETERS)}&${tail}`);
+      expect(over.status).toBe(400);
+      expect(over.body).toEqual({ error: 'invalid_request', error_description: `The query has more than ${MAX_QUERY_PARAMETERS} parameters.` });
+      expect(over.headers['x-auth-request-user']).toBeUndefined();
+    }
+  });
+
+  it('refuses a query that begins with a second "?" with 400: one reading would take it for scope, another not', async () => {
+    const tokens = await login(api.app, users.reader);
+    const response = await verify(tokens.access_token, '/auth/verify??scope=books/write');
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_request', error_description: 'The query must not begin with "?".' });
+    expect(response.headers['x-auth-request-user']).toBeUndefined();
+  });
+
+  it.each([
+    ['a path and query', 'evil.example/phish?'],
+    ['a quote', 'evil.example"'],
+    ['a backslash', 'evil.example\\x'],
+    ['nothing', ''],
+    ['a letter that is not ASCII', 'évil.example'],
+  ])('refuses a Host with %s with 400 instead of writing it into the challenge', async (_what, host) => {
+    const response = await rawGet(door(api), '/auth/verify', { Host: host });
+    expect(response.status).toBe(400);
+    expect(response.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('answers the path in any case, and an absolute-form request target, as the same route', async () => {
+    const tokens = await login(api.app, users.reader);
+    for (const target of ['/AUTH/VERIFY', '/Auth/Verify/api/x', 'http://127.0.0.1/auth/verify', 'http://127.0.0.1/auth/verify?scope=books/read']) {
+      const response = await rawGet(door(api), target, { Authorization: `Bearer ${tokens.access_token}` });
+      expect({ target, status: response.status, user: response.headers['x-auth-request-user'] }).toEqual({ target, status: 200, user: 'reader' });
+    }
+    const forbidden = await rawGet(door(api), 'http://127.0.0.1/AUTH/verify?scope=books/write', { Authorization: `Bearer ${tokens.access_token}` });
+    expect(forbidden.status).toBe(403);
+  });
+
+  it('refuses a username with a lone surrogate as invalid_token (it has no UTF-8 to send on)', async () => {
+    const response = await verify(mintAccessToken(stack.issuer, stack.clientId, { username: 'zo\ud800' }));
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: 'invalid_token', error_description: "The token's username claim is not of its type." });
+    expect(response.headers['x-auth-request-user']).toBeUndefined();
+  });
+});
+
 describe('refusals', () => {
   it('answers no token with 401 and the Bearer challenge naming the metadata', async () => {
     const response = await verify();
@@ -164,6 +249,26 @@ describe('refusals', () => {
     const response = await request(door(api)).get(`/auth/verify?access_token=${tokens.access_token}`);
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_request');
+  });
+
+  it('answers 500, no identity headers and an error line when the check fails in a way it does not expect', async () => {
+    // A labelled fake: a verifier with a bug (a real one can't be made to throw a TypeError on cue).
+    const broken: AccessTokenVerifier = {
+      verify: async () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'sub')");
+      },
+      loadKeys: async () => undefined,
+      keysLoaded: () => true,
+    };
+    const { logger, lines } = capturingLogger();
+    const buggy = await fleet.instance({ verifier: broken, logger });
+    const response = await request(door(buggy)).get('/auth/verify').set('Authorization', `Bearer ${mintAccessToken(stack.issuer, stack.clientId)}`);
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: 'server_error', error_description: 'The service failed to handle this request.' });
+    expect(Object.keys(response.headers).filter((name) => name.startsWith('x-auth-request-'))).toEqual([]);
+    const line = lines.find((entry) => entry.msg === 'request errored');
+    expect(line).toMatchObject({ level: 50, res: { statusCode: 500 } });
+    expect(JSON.stringify(line)).toContain('Cannot read properties of undefined');
   });
 
   it('answers 503 when the denylist cannot be read (fail closed)', async () => {

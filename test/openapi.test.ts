@@ -36,6 +36,7 @@ const CODES_BY_STATUS: Record<string, string[]> = {
   '413': ['invalid_request'],
   '415': ['invalid_request'],
   '429': ['too_many_requests'],
+  '500': ['server_error'],
   '501': ['not_implemented'],
   '503': ['temporarily_unavailable'],
 };

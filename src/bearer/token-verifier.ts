@@ -91,7 +91,9 @@ function contractChecks({ header, payload }: { header: JwtHeader; payload: JwtPa
 }
 
 const isSeconds = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-const isText = (value: unknown) => typeof value === 'string' && value !== '';
+/** Unicode text: a lone surrogate (which JSON's `\ud800` can carry) is no character and can't be sent on as UTF-8. */
+const isUnicode = (value: unknown): value is string => typeof value === 'string' && !/\p{Surrogate}/u.test(value);
+const isText = (value: unknown) => isUnicode(value) && value !== '';
 
 /** The claims the service reads beside those aws-jwt-verify checks, and the type each must have when present. */
 const CLAIM_TYPES: [claim: string, isValid: (value: unknown) => boolean][] = [
@@ -99,10 +101,11 @@ const CLAIM_TYPES: [claim: string, isValid: (value: unknown) => boolean][] = [
   ['iat', isSeconds],
   ['nbf', isSeconds],
   ['auth_time', isSeconds],
+  ['sub', isText],
   ['username', isText],
   ['jti', isText],
   ['origin_jti', isText],
-  ['scope', (value) => typeof value === 'string'],
+  ['scope', isUnicode],
   ['cognito:groups', (value) => Array.isArray(value) && value.every(isText)],
 ];
 

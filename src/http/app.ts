@@ -56,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
   // API answers are per caller and never cached: an ETag would only cost a hash per response.
   app.set('etag', false);
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
+  // Queries are read by queryOf (query.ts), as the forward-auth port reads them; req.query would be a second reading.
+  app.set('query parser', false);
 
   app.use(requestLogger(deps.logger, metrics));
   // Swagger UI's code flow fetches tokens from the hosted-UI domain: the one origin added to connect-src.

@@ -8,6 +8,7 @@ import { assertScopes } from '../bearer/scopes';
 import { InvalidRequestError, InvalidTokenError, RetryLaterError, UnauthorizedError } from '../errors';
 import type { AuthOutcome, Metrics } from '../metrics/metrics';
 import { publicBaseUrl } from './public-url';
+import { queryOf } from './query';
 
 /** Options of requireAuth. */
 export interface RequireAuthOptions {
@@ -47,9 +48,7 @@ export function requireAuth(authenticator: Authenticator, options: RequireAuthOp
         next();
         return;
       }
-      // Express parses the query string on every read of req.query: only when there is one.
-      const tokenInUrl = req.url.includes('?') && typeof req.query === 'object' && req.query !== null && 'access_token' in req.query;
-      const token = extractBearerToken(authorization, tokenInUrl);
+      const token = extractBearerToken(authorization, queryOf(req.url)?.has('access_token') ?? false);
       if (options.admitLoggedOut?.(req)) {
         const { principal, refusal } = await authenticator.inspect(token);
         res.locals.principal = principal;

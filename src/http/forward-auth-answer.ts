@@ -27,11 +27,8 @@ function headerList(items: readonly string[], separator: string): string {
 }
 
 /** The scopes `?scope=` names: its values (one per repeated parameter), space-separated scopes each. */
-export function requiredScopes(raw: unknown): string[] {
-  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  if (!values.every((value): value is string => typeof value === 'string')) {
-    throw new InvalidRequestError('scope must be text: space-separated scopes.', { details: [{ path: 'scope', message: 'must be text' }] });
-  }
+export function requiredScopes(values: readonly string[] = []): string[] {
+  if (values.length === 0) return [];
   const text = values.join(' ');
   if (text.length > MAX_SCOPE_PARAM) {
     throw new InvalidRequestError('scope is too long.', { details: [{ path: 'scope', message: `at most ${MAX_SCOPE_PARAM} characters` }] });

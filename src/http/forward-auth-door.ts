@@ -12,8 +12,22 @@ import type { Metrics } from '../metrics/metrics';
 import { countRefusal } from './auth-middleware';
 import { errorResponseOf } from './error-responses';
 import { identityHeaders, requiredScopes, verdictOf } from './forward-auth-answer';
+import { baseUrlOf } from './public-url';
+import { queryOf } from './query';
 
 const PATH = '/auth/verify';
+
+/**
+ * A request target in origin form: an absolute-form target (`http://host/auth/verify`, which RFC 9112 §3.2.2 says a
+ * server must accept) without its scheme and authority, as Express reads it.
+ */
+function originFormOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  if (!authority) return target;
+  const rest = target.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /** What the door needs. */
@@ -43,13 +57,24 @@ export function forwardAuthDoor(deps: ForwardAuthDoorDeps): RequestListener {
   const every = deps.logAccepted > 0 ? Math.max(1, Math.round(1 / deps.logAccepted)) : 0;
   let accepted = 0;
 
-  const check = async (req: IncomingMessage, query: string): Promise<Record<string, string>> => {
-    const params = query ? new URLSearchParams(query) : undefined;
+  const check = async (req: IncomingMessage, target: string): Promise<Record<string, string>> => {
+    const params = queryOf(target);
     const token = extractBearerToken(req.headers.authorization, params?.has('access_token') ?? false);
-    const scopes = params?.has('scope') ? requiredScopes(params.getAll('scope')) : [];
+    const scopes = requiredScopes(params?.getAll('scope'));
     const principal = await authenticator.authenticate(token);
     if (scopes.length > 0) assertScopes(principal, scopes);
     return identityHeaders(principal);
+  };
+
+  /** A 401 names the metadata under PUBLIC_URL, else under the Host sent, which must be a host (else 400). */
+  const withMetadataUrl = (err: ServiceError, host: string | undefined): ServiceError => {
+    if (!(err instanceof UnauthorizedError)) return err;
+    try {
+      err.resourceMetadataUrl = `${baseUrlOf('http', host, deps.publicUrl)}/.well-known/oauth-protected-resource`;
+      return err;
+    } catch (refused) {
+      return refused as ServiceError;
+    }
   };
 
   const log = (req: IncomingMessage, res: ServerResponse, id: string, start: number, err?: unknown) => {
@@ -68,21 +93,23 @@ export function forwardAuthDoor(deps: ForwardAuthDoorDeps): RequestListener {
     const start = performance.now();
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const target = originFormOf(req.url ?? '');
+    const q = target.indexOf('?');
+    const path = q === -1 ? target : target.slice(0, q);
     const done = (err?: unknown) => {
       if (metrics.enabled) metrics.request(PATH, req.method ?? 'GET', res.statusCode, (performance.now() - start) / 1000);
       if (err !== undefined || (every > 0 && (accepted += 1) % every === 0)) log(req, res, id, start, err);
     };
-    if (path !== PATH && !path.startsWith(`${PATH}/`)) {
+    // Express matches routes in any case: so does this port.
+    const route = path.toLowerCase();
+    if (route !== PATH && !route.startsWith(`${PATH}/`)) {
       const answer = errorResponseOf(new NotFoundError(`No route for ${req.method} ${path}: this port serves ${PATH} only.`));
       res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'X-Request-Id': id });
       res.end(JSON.stringify(answer.body));
       done(null);
       return;
     }
-    check(req, q === -1 ? '' : url.slice(q + 1)).then(
+    check(req, target).then(
       (headers) => {
         metrics.authOutcome('accepted');
         metrics.forwardAuth('allowed');
@@ -95,10 +122,7 @@ export function forwardAuthDoor(deps: ForwardAuthDoorDeps): RequestListener {
         if (err instanceof InsufficientScopeError) metrics.authOutcome('insufficient_scope');
         else countRefusal(metrics, err);
         metrics.forwardAuth(verdictOf(err));
-        if (err instanceof UnauthorizedError) {
-          err.resourceMetadataUrl = `${deps.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`}/.well-known/oauth-protected-resource`;
-        }
-        const answer = errorResponseOf(err);
+        const answer = errorResponseOf(withMetadataUrl(err, req.headers.host));
         const body = JSON.stringify(answer.body);
         res.writeHead(answer.status, {
           ...answer.headers,

@@ -11,8 +11,13 @@ const VALID_HOST = /^(\[[0-9A-Fa-f:.]+\]|([A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-
  * valid host is refused (400, as RFC 9110 §7.2 says): a URL built on it would be none.
  */
 export function publicBaseUrl(req: Request, publicUrl: string | undefined): string {
+  return baseUrlOf(req.protocol, req.get('host'), publicUrl);
+}
+
+/** publicBaseUrl from its parts, for a door without Express: `publicUrl`, else `protocol` and a valid `host`. */
+export function baseUrlOf(protocol: string, host: string | undefined, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl;
-  const host = req.get('host') ?? 'localhost';
-  if (!VALID_HOST.test(host)) throw new InvalidRequestError('The Host header is not a valid host.');
-  return `${req.protocol}://${host}`;
+  const named = host ?? 'localhost';
+  if (!VALID_HOST.test(named)) throw new InvalidRequestError('The Host header is not a valid host.');
+  return `${protocol}://${named}`;
 }

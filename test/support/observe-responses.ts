@@ -6,6 +6,17 @@ import type { ObservedResponse } from './openapi-responses';
 /** Express's entry point: `app` is a function that calls `app.handle(req, res, next)` for each request. */
 type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
+/** A request target in origin form: an absolute-form one (`http://host/path?q`) as its path and query. */
+function originForm(target: string): string {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return target;
+  }
+}
+
 /**
  * Makes `app` report each response it finishes to `onResponse`, and returns the same app. It wraps `app.handle`,
  * which every request goes through (express/lib/express.js), so a response is seen whether a test hands the app to
@@ -18,7 +29,7 @@ export function observeResponses(app: Express, onResponse: (response: ObservedRe
   target.handle = (req, res, next) => {
     // As the client sent it: Express rewrites req.url inside mounted routers.
     const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
+    const url = originForm(req.url ?? '/');
     const chunks: Buffer[] = [];
     const keep = (chunk: unknown, encoding: unknown) => {
       if (typeof chunk === 'string') chunks.push(Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));

@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Metrics } from '../../metrics/metrics';
 import { principalOf, type RequireScopes } from '../auth-middleware';
 import { identityHeaders, requiredScopes, verdictOf } from '../forward-auth-answer';
+import { queryOf } from '../query';
 
 /** What the forward-auth route needs. */
 export interface ForwardAuthDeps {
@@ -26,7 +27,7 @@ export const FORWARD_AUTH_PATHS = ['/auth/verify', '/auth/verify/*rest'];
 export function forwardAuth(deps: ForwardAuthDeps): (RequestHandler | ErrorRequestHandler)[] {
   // Most proxies ask without ?scope=: no guard to build for those.
   const checkScopes: RequestHandler = (req, res, next) => {
-    const scopes = requiredScopes((req.query as Record<string, unknown> | undefined)?.scope);
+    const scopes = requiredScopes(queryOf(req.url)?.getAll('scope'));
     if (scopes.length === 0) return next();
     return deps.requireScopes(...scopes)(req, res, next);
   };
