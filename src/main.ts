@@ -168,6 +168,9 @@ export function main(): void {
   if (config.production && !config.server.publicUrl) {
     logger.warn('PUBLIC_URL is not set: the metadata URL in 401 challenges and /.well-known/oauth-protected-resource is taken from each request\'s Host header');
   }
+  if (config.server.trustProxy === true) {
+    logger.warn('TRUST_PROXY=true believes any X-Forwarded-For a client writes: every budget counts the address it picks; set the number of proxies or their addresses');
+  }
   void readiness.start(logger);
 
   const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {

@@ -182,8 +182,13 @@ describe('POST /auth/introspect (RFC 7662)', () => {
     expect(response.headers['www-authenticate']).toBe('Basic realm="api"');
   });
 
-  it('budgets failed caller authentications per address: 429 once spent, for right credentials too; accepted calls spend nothing', async () => {
-    const budgeted = await fleet.instance({ env: { ...env, TRUST_PROXY: '1', LOGIN_IP_RATE_LIMIT: '3' } });
+  describe('the failure budget (LOGIN_IP_RATE_LIMIT wrong secrets per client id)', () => {
+    let budgeted: TestApp;
+    beforeEach(async () => {
+      // TRUST_PROXY=true believes any X-Forwarded-For: the worst case, where every caller picks its own address.
+      // Each case gets an instance of its own: the budget is counted in each instance's memory.
+      budgeted = await fleet.instance({ env: { ...env, TRUST_PROXY: 'true', LOGIN_IP_RATE_LIMIT: '3' } });
+    });
     const from = (address: string, authorization: string) =>
       request(budgeted.app)
         .post('/auth/introspect')
@@ -191,18 +196,40 @@ describe('POST /auth/introspect (RFC 7662)', () => {
         .set('Authorization', authorization)
         .type('form')
         .send(new URLSearchParams({ token: 'garbage' }).toString());
-    for (let i = 0; i < 5; i += 1) expect((await from('10.88.0.1', basic(GATEWAY))).body).toEqual({ active: false });
-    for (const wrong of [basic('gateway:wrong'), basic('nobody:x'), 'Basic not-base64-with-colon']) {
-      expect((await from('10.88.0.1', wrong)).status).toBe(401);
-    }
-    const spent = await from('10.88.0.1', basic(GATEWAY));
-    expect(spent.status).toBe(429);
-    expect(spent.body).toEqual({ error: 'too_many_requests', error_description: 'Too many failed client authentications from this address; try again later.' });
-    expect(Number(spent.headers['retry-after'])).toBeGreaterThan(800);
-    // Another address keeps its own budget.
-    const other = await from('10.88.0.2', basic(GATEWAY));
-    expect(other.status).toBe(200);
-    expect(other.body).toEqual({ active: false });
+    const expectSpent = (response: request.Response) => {
+      expect(response.status).toBe(429);
+      expect(response.body).toEqual({ error: 'too_many_requests', error_description: 'Too many failed authentications as this client; try again later.' });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(800);
+    };
+
+    it('bounds guesses at a client\'s secret from any address, and never refuses the client where it has called from', async () => {
+      // The gateway calls from its addresses, as it does on every request it forwards; accepted calls spend nothing.
+      for (const address of ['10.88.0.1', '2001:db8:0:2::5', '10.88.0.1', '10.88.0.1', '10.88.0.1']) {
+        expect((await from(address, basic(GATEWAY))).body).toEqual({ active: false });
+      }
+      // Guesses from a new forged address each time: three are answered, then none is, right or wrong.
+      for (let i = 0; i < 3; i += 1) expect((await from(`10.99.0.${i}`, basic(`gateway:guess-${i}`))).status).toBe(401);
+      expectSpent(await from('10.99.0.9', basic('gateway:guess-9')));
+      expectSpent(await from('10.99.0.10', basic(GATEWAY)));
+      // Forging the gateway's own address, or one of its IPv6 /56, tells no guess either.
+      expectSpent(await from('10.88.0.1', basic('gateway:guess-11')));
+      expectSpent(await from('2001:db8:0:2::6', basic(GATEWAY)));
+      // The gateway itself, with its right secret, at the addresses it called from: answered.
+      for (const address of ['10.88.0.1', '2001:db8:0:2::5']) {
+        const response = await from(address, basic(GATEWAY));
+        expect(response.status).toBe(200);
+        expect(response.body).toEqual({ active: false });
+      }
+    });
+
+    it('keeps a budget per client id, and answers an unknown id as a known one', async () => {
+      for (let i = 0; i < 3; i += 1) expect((await from('10.77.0.1', basic(`nobody:guess-${i}`))).status).toBe(401);
+      expectSpent(await from('10.77.0.1', basic('nobody:guess-3')));
+      // Another id, unknown or known, is not spent by those.
+      expect((await from('10.77.0.1', basic('someone:guess'))).status).toBe(401);
+      expect((await from('10.77.0.1', 'Basic not-base64-with-colon')).status).toBe(401);
+      expect((await from('10.77.0.2', basic(GATEWAY))).status).toBe(200);
+    });
   });
 
   it('takes one client authentication method only (RFC 6749 §2.3): Basic with another client id or a secret in the form is 400', async () => {

@@ -98,14 +98,14 @@ export function createApp(deps: AppDeps): Express {
     authenticator: deps.authenticator,
     introspection: {
       ...config.introspection,
-      // Gateways authenticate on every call: only their failures count, LOGIN_IP_RATE_LIMIT of them per window.
+      // Gateways authenticate on every call: only wrong secrets count, LOGIN_IP_RATE_LIMIT per client id per window.
       failures: new FailureBudget({
         name: 'introspection-caller',
         limit: config.loginRateLimit.addressLimit,
         windowSeconds: config.loginRateLimit.windowSeconds,
-        message: 'Too many failed client authentications from this address; try again later.',
+        message: 'Too many failed authentications as this client; try again later.',
         metrics,
-      }),
+      }, new Set(config.introspection.clients.keys())),
     },
     books: deps.books,
     readiness: deps.readiness,

@@ -84,47 +84,93 @@ export function createBudgets(options: BudgetOptions): Budgets {
 export interface FailureBudgetOptions {
   /** Its name in the metrics. */
   name: string;
-  /** Failures per window per client address; the next request from there is a 429 until the window ends. */
+  /** Wrong secrets per window per client id; then every call naming it is a 429 until the window ends. */
   limit: number;
-  /** Window length in seconds, from an address's first failure. */
+  /** Window length in seconds, from a client id's first failure. */
   windowSeconds: number;
   /** What a refused request is told. */
   message: string;
   /** Counts refusals. */
   metrics: Metrics;
-  /** Most addresses remembered; the least recently failed goes first. */
-  maxAddresses?: number;
+  /** Most client ids, and most (client, address) pairs, remembered; the least recently seen goes first. */
+  maxEntries?: number;
 }
 
+/** How long an address where a client presented its right secret stays its own. */
+const KNOWN_FOR_MS = 24 * 60 * 60 * 1000;
+
 /**
- * A budget only failures spend, per client address, in this process: for a route whose callers authenticate on
- * every request (introspection, asked by a gateway per request it forwards). A shared budget would add a Redis
- * round trip to every accepted call to count the refused ones; this one costs an accepted call nothing while no
- * address has failed, and a lookup once one has. Each instance counts its own, so N instances allow N times the
- * failures: it stops guessing at one instance's pace, where the secrets themselves are beyond guessing.
+ * A budget of wrong client secrets, for a route whose callers authenticate on every request (introspection, asked
+ * by a gateway per request it forwards), in this process:
+ * - guessing stays bounded: wrong secrets count per client id named, from whatever address (a forged
+ *   X-Forwarded-For, a new IPv6 address each time, change nothing); once `limit` are spent, a call naming that id
+ *   is 429 until the window ends, so it tells no guess from another;
+ * - others' failures never refuse a client with its right secret at an address where it has presented that secret
+ *   in the last day: there, the secret is still checked, and a right one goes through. A caller new to the client
+ *   (another address) while its budget is spent is 429: nothing tells it from a guesser.
+ * Who shares, or forges, a client's very address keeps checking secrets there: README "Budgets" says which
+ * TRUST_PROXY values let a caller forge one. Each instance counts its own, so N instances allow N times the
+ * failures; an accepted call costs two lookups in memory and no Redis round trip.
  */
 export class FailureBudget {
-  private readonly failures: LRUCache<string, { count: number; resetAt: number }>;
+  /** The counts of configured clients, which no flood of other ids can evict. */
+  private readonly clients = new Map<string, { count: number; resetAt: number }>();
+  /** The counts of ids no client has: each its own, so a count tells no id that exists from one that doesn't. */
+  private readonly others: LRUCache<string, { count: number; resetAt: number }>;
+  private readonly known: LRUCache<string, true>;
 
-  constructor(private readonly options: FailureBudgetOptions) {
-    // Entries leave when their window ends, so an instance whose failures are over is back to no lookup at all.
-    this.failures = new LRUCache({ max: options.maxAddresses ?? 10_000, ttl: options.windowSeconds * 1000, ttlAutopurge: true });
+  /** `configured`: the client ids INTROSPECTION_CLIENTS names. */
+  constructor(
+    private readonly options: FailureBudgetOptions,
+    private readonly configured: ReadonlySet<string>,
+  ) {
+    const max = options.maxEntries ?? 10_000;
+    this.others = new LRUCache({ max, ttl: options.windowSeconds * 1000, ttlAutopurge: true });
+    this.known = new LRUCache({ max, ttl: KNOWN_FOR_MS });
   }
 
-  /** Throws TooManyRequestsError (with the seconds left) when `req`'s address has spent its failures. */
-  check(req: Request): void {
-    if (this.failures.size === 0) return;
-    const entry = this.failures.get(addressOf(req));
-    if (entry === undefined || entry.count < this.options.limit) return;
-    this.options.metrics.budgetSpent(this.options.name);
-    throw new TooManyRequestsError(this.options.message, { retryAfterSeconds: (entry.resetAt - Date.now()) / 1000 });
+  /**
+   * A right secret of `clientId` from `req`: throws TooManyRequestsError when its budget is spent and the address is
+   * new to it; else remembers the address as the client's.
+   */
+  succeed(clientId: string, req: Request): void {
+    const caller = `${clientId} ${req.ip ?? ''}`;
+    const spent = this.spent(clientId);
+    if (spent && !this.known.has(caller)) this.refuse(spent);
+    this.known.set(caller, true);
   }
 
-  /** Counts one failure of `req`'s address. */
-  fail(req: Request): void {
-    const key = addressOf(req);
-    const entry = this.failures.get(key);
+  /** A wrong secret naming `clientId`: counted; throws TooManyRequestsError once its budget is spent. */
+  fail(clientId: string): void {
+    const spent = this.spent(clientId);
+    if (spent) this.refuse(spent);
+    const entry = this.entryOf(clientId);
     if (entry) entry.count += 1;
-    else this.failures.set(key, { count: 1, resetAt: Date.now() + this.options.windowSeconds * 1000 });
+    else {
+      const first = { count: 1, resetAt: Date.now() + this.options.windowSeconds * 1000 };
+      if (this.configured.has(clientId)) this.clients.set(clientId, first);
+      else this.others.set(clientId, first);
+    }
+  }
+
+  /** The failures of `clientId` in its window, if any. */
+  private entryOf(clientId: string): { count: number; resetAt: number } | undefined {
+    if (!this.configured.has(clientId)) return this.others.get(clientId);
+    const entry = this.clients.get(clientId);
+    if (entry === undefined || entry.resetAt > Date.now()) return entry;
+    this.clients.delete(clientId);
+    return undefined;
+  }
+
+  /** The failures of `clientId` when it has spent its budget; else undefined. */
+  private spent(clientId: string): { resetAt: number } | undefined {
+    if (this.clients.size === 0 && this.others.size === 0) return undefined;
+    const entry = this.entryOf(clientId);
+    return entry !== undefined && entry.count >= this.options.limit ? entry : undefined;
+  }
+
+  private refuse(spent: { resetAt: number }): never {
+    this.options.metrics.budgetSpent(this.options.name);
+    throw new TooManyRequestsError(this.options.message, { retryAfterSeconds: (spent.resetAt - Date.now()) / 1000 });
   }
 }

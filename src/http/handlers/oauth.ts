@@ -1,5 +1,5 @@
 // What the standard OAuth routes do: RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata.
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Authenticator } from '../../bearer/authenticator';
 import { extractBearerToken } from '../../bearer/bearer-token';
@@ -8,7 +8,7 @@ import type { CognitoConfig } from '../../config/config';
 import { InsufficientScopeError, InvalidClientError, InvalidRequestError, InvalidTokenError, UnauthorizedError } from '../../errors';
 import type { TokenRevocation } from '../../signin/token-revocation';
 import type { FailureBudget } from '../budgets';
-import { assertOneMethod, basicCredentials, checkClient, isBasic, safeEqual } from '../client-auth';
+import { assertOneMethod, basicCredentials, checkClient, isBasic, safeEqual, type ClientCredentials } from '../client-auth';
 import { publicBaseUrl } from '../public-url';
 import { parseInput } from '../validate';
 
@@ -57,17 +57,30 @@ export function oauthHandlers(deps: OAuthDeps) {
   /**
    * The introspection caller: HTTP Basic of an INTROSPECTION_CLIENTS pair, or a Bearer access token with the
    * INTROSPECTION_SCOPE. Anything else is invalid_client (401, with a Basic challenge). Resolves with the caller's
-   * client id: the Basic client's, or that of the client the Bearer token was issued to.
+   * client id: the Basic client's, or that of the client the Bearer token was issued to. Wrong secrets spend the
+   * failure budget of the client id they name (429 once spent); a token can't be guessed, so Bearer failures don't.
    */
-  const authenticateCaller = async (authorization: string | undefined): Promise<string> => {
+  const authenticateCaller = async (req: Request): Promise<string> => {
+    const authorization = req.get('authorization');
     // Built only when refused: an error's stack trace costs as much as the rest of an accepted call's check.
     const refused = () => new InvalidClientError('Introspection needs HTTP Basic client credentials or a Bearer token with its scope.');
     if (isBasic(authorization)) {
-      const { client_id: id = '', client_secret: secret = '' } = basicCredentials(authorization);
+      let credentials: ClientCredentials;
+      try {
+        credentials = basicCredentials(authorization);
+      } catch (err) {
+        deps.introspection.failures.fail('');
+        throw err;
+      }
+      const { client_id: id = '', client_secret: secret = '' } = credentials;
       const known = deps.introspection.clients.get(id);
       // The secret is compared even for an unknown id, so both take the same time.
       const matches = safeEqual(secret, known ?? secret.replace(/./g, '\u0000'));
-      if (known === undefined || !matches) throw refused();
+      if (known === undefined || !matches) {
+        deps.introspection.failures.fail(id);
+        throw refused();
+      }
+      deps.introspection.failures.succeed(id, req);
       return id;
     }
     try {
@@ -92,14 +105,7 @@ export function oauthHandlers(deps: OAuthDeps) {
 
     /** RFC 7662: the active answer for a token that passes every check of a protected route, else `active: false`. */
     introspect: (async (req, res) => {
-      deps.introspection.failures.check(req);
-      let caller: string;
-      try {
-        caller = await authenticateCaller(req.get('authorization'));
-      } catch (err) {
-        if (err instanceof InvalidClientError) deps.introspection.failures.fail(req);
-        throw err;
-      }
+      const caller = await authenticateCaller(req);
       const form = parseInput(tokenForm, req.body);
       assertOneMethod(caller, form);
       const principal = await deps.revocation.introspect(form.token);
