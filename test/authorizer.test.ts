@@ -174,11 +174,11 @@ describe('HTTP API authorizer, payload 2.0', () => {
 });
 
 describe('when a dependency is down', () => {
-  it('fails closed when Redis cannot be reached, within seconds, and logs why', async () => {
-    const env = lambdaEnv(fleet.prefix, { COGNITO_CLIENT_ID: stack.clientId, REDIS_URL: await closedUrl('redis') });
+  it.each(['rest-token', 'rest-request', 'http-v2'])('fails closed on a %s event when Redis cannot be reached, within seconds, and logs why', async (shape) => {
+    const env = lambdaEnv(fleet.prefix, { COGNITO_CLIENT_ID: stack.clientId, REDIS_URL: await closedUrl('redis'), AUTHORIZER_ROUTE_SCOPES: ROUTE_SCOPES });
     const { runtime, lines } = runtimes.make(env);
     const started = Date.now();
-    await expect(authorizerOf(runtime, env)(fixture('rest-token', mintAccessToken(stack.issuer, stack.clientId)))).rejects.toThrow(
+    await expect(authorizerOf(runtime, env)(fixture(shape, mintAccessToken(stack.issuer, stack.clientId)))).rejects.toThrow(
       'The authorizer could not check the token (Redis or the signing keys unreachable).',
     );
     expect(Date.now() - started).toBeLessThan(3000);
