@@ -5,6 +5,8 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { loadOpenApiDocument, operationsOf, type OpenApiDocument } from '../src/http/openapi-document';
+import { authorizerOf, type AuthorizerHandler } from '../src/lambda/authorizer';
+import { lambdaEnv, Runtimes } from './support/lambdas';
 import { TestFleet, stack, type TestApp } from './support/stack';
 import { mintAccessToken } from './support/tokens';
 
@@ -17,7 +19,11 @@ beforeAll(async () => {
   // Budgets out of the way, so the fuzzed requests reach the handlers behind them.
   api = await fleet.instance({ env: { LOGIN_RATE_LIMIT: '1000000', LOGIN_IP_RATE_LIMIT: '1000000' } });
 });
-afterAll(() => fleet.close());
+const runtimes = new Runtimes();
+afterAll(async () => {
+  await runtimes.close();
+  await fleet.close();
+});
 
 interface Operation {
   method: 'get' | 'post' | 'delete';
@@ -156,4 +162,123 @@ describe('fuzzing every operation of openapi.yaml', () => {
     expect(reached.size).toBe(operations.length);
     expect([...seen.keys()].some((key) => key.endsWith(' 200') || key.endsWith(' 204'))).toBe(true);
   }, 300_000);
+});
+
+/** Claims of the kinds a token may carry that a header or a policy must survive: text that is no ASCII, or no text. */
+const hostileClaims = fc.record(
+  {
+    username: fc.oneof(fc.string(), fc.constantFrom('zo\ud800', 'a\r\nX-Auth: 1', '%C3%A9', 'é,x', '')),
+    'cognito:groups': fc.array(fc.oneof(fc.string(), fc.constantFrom('a,b', '\udfff', 'x y')), { maxLength: 3 }),
+    scope: fc.oneof(fc.string(), fc.constantFrom('books/read books/write', '\ud800')),
+  },
+  { requiredKeys: [] },
+);
+const identityHeaderNames = (headers: Record<string, unknown>) => Object.keys(headers).filter((name) => name.startsWith('x-auth-request-'));
+
+describe('fuzzing the forward-auth port', () => {
+  const target = fc.oneof(
+    fc.tuple(fc.constantFrom('/auth/verify', '/AUTH/Verify', '/auth/verify/', '/auth/verifyx', '/', '//auth/verify'), fc.array(segment, { maxLength: 2 }), query)
+      .map(([path, extra, q]) => `${path}${extra.length > 0 ? `/${extra.join('/')}` : ''}${q}`),
+    fc.constantFrom('/auth/verify??scope=books/write', `/auth/verify?${'a&'.repeat(150)}scope=x`, '/auth/verify?scope=books/write&scope=%FF'),
+  );
+  const door = fc.record({
+    target,
+    method: fc.constantFrom('get', 'post', 'head', 'delete'),
+    authorization,
+    claims: fc.option(hostileClaims, { nil: undefined }),
+    host: fc.option(fc.oneof(headerText, fc.constantFrom('evil.example/phish?', '', 'a"b', 'a\\b')), { nil: undefined }),
+  });
+
+  it(`never answers a client's bytes with a 5xx, nor identity headers on a refusal (seed ${SEED}, 400 requests)`, async () => {
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(door, async (fuzz) => {
+        const call = (request(api.forwardAuth) as any)[fuzz.method](fuzz.target) as request.Test;
+        if (fuzz.claims) call.set('Authorization', `Bearer ${mintAccessToken(stack.issuer, stack.clientId, fuzz.claims)}`);
+        else if (fuzz.authorization === 'valid') call.set('Authorization', `Bearer ${mintAccessToken(stack.issuer, stack.clientId)}`);
+        else if (fuzz.authorization !== undefined) call.set('Authorization', fuzz.authorization);
+        if (fuzz.host !== undefined) call.set('Host', fuzz.host);
+        const response = await call;
+        statuses.add(response.status);
+        if (response.status >= 500) throw new Error(`${fuzz.method.toUpperCase()} ${fuzz.target} → ${response.status}: ${response.text}`);
+        if (response.status !== 200) expect(identityHeaderNames(response.headers)).toEqual([]);
+        else expect(identityHeaderNames(response.headers)).toHaveLength(5);
+        expect(response.text ?? '').not.toMatch(/\n\s+at .+:\d+:\d+/);
+      }),
+      { seed: SEED, numRuns: 400, endOnFailure: true },
+    );
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 400, 401, 404]));
+  }, 120_000);
+});
+
+describe('fuzzing the Lambda authorizer\'s events', () => {
+  let handle: AuthorizerHandler;
+  beforeAll(() => {
+    const env = lambdaEnv(fleet.prefix, {
+      COGNITO_CLIENT_ID: stack.clientId,
+      AUTHORIZER_ROUTE_SCOPES: JSON.stringify({ 'DELETE /books/{id}': ['books/write'], 'GET /orgs/{org}/repos/{repo}': ['books/read'] }),
+    });
+    handle = authorizerOf(runtimes.make(env).runtime, env);
+  });
+
+  /** Any JSON value, or one of the kind API Gateway sends in that place. */
+  const either = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof(arbitrary, fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined));
+  const token = fc.oneof(
+    fc.constant(undefined),
+    fc.constant('valid'),
+    hostileClaims.map((claims) => mintAccessToken(stack.issuer, stack.clientId, claims)),
+    headerText,
+  );
+  const path = fc.array(fc.oneof(segment, fc.constantFrom('books', 'Books', 'orgs', 'repos', '', 'prod', '{id}')), { maxLength: 8 }).map((parts) => `/${parts.join('/')}`);
+  const event = fc.record({
+    type: either(fc.constantFrom('TOKEN', 'REQUEST')),
+    version: either(fc.constantFrom('1.0', '2.0')),
+    token,
+    methodArn: either(path.map((p) => `arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET${p}`)),
+    routeArn: either(fc.constant('arn:aws:execute-api:eu-west-1:123456789012:abc/$default/GET/x')),
+    routeKey: either(fc.oneof(fc.constantFrom('$default', 'DELETE /books/{id}', 'ANY /{proxy+}'), headerText)),
+    rawPath: either(path),
+    method: either(fc.constantFrom('GET', 'DELETE', 'ANY')),
+    headers: either(fc.constant({})),
+  });
+
+  it(`answers any event with a well-formed answer or a refusal, never a crash (seed ${SEED}, 400 events)`, async () => {
+    const outcomes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(event, async (fuzz) => {
+        const bearer = fuzz.token === 'valid' ? mintAccessToken(stack.issuer, stack.clientId) : fuzz.token;
+        const headers = fuzz.headers !== null && typeof fuzz.headers === 'object' && !Array.isArray(fuzz.headers) && bearer !== undefined ? { ...fuzz.headers, authorization: `Bearer ${bearer}` } : fuzz.headers;
+        const sent = {
+          type: fuzz.type,
+          version: fuzz.version,
+          authorizationToken: bearer === undefined ? undefined : `Bearer ${bearer}`,
+          methodArn: fuzz.methodArn,
+          routeArn: fuzz.routeArn,
+          routeKey: fuzz.routeKey,
+          rawPath: fuzz.rawPath,
+          requestContext: { http: { method: fuzz.method } },
+          headers,
+        };
+        let answer: unknown;
+        try {
+          answer = await handle(sent as never);
+        } catch (err) {
+          // API Gateway's 401, or, for an event API Gateway would never send, a refusal that says so (its 500).
+          expect(['Unauthorized', 'The event is not an API Gateway authorizer event.']).toContain((err as Error).message);
+          outcomes.add((err as Error).message);
+          return;
+        }
+        if (fuzz.version === '2.0') {
+          expect(answer).toEqual({ isAuthorized: expect.any(Boolean), context: expect.any(Object) });
+          outcomes.add(`isAuthorized ${(answer as { isAuthorized: boolean }).isAuthorized}`);
+        } else {
+          expect(answer).toEqual({ principalId: expect.any(String), policyDocument: expect.any(Object), context: expect.any(Object) });
+          outcomes.add('policy');
+        }
+        for (const value of Object.values((answer as { context: Record<string, unknown> }).context)) expect(['string', 'number', 'boolean']).toContain(typeof value);
+      }),
+      { seed: SEED, numRuns: 400, endOnFailure: true },
+    );
+    expect([...outcomes].sort()).toEqual(['The event is not an API Gateway authorizer event.', 'Unauthorized', 'isAuthorized false', 'isAuthorized true', 'policy']);
+  }, 120_000);
 });

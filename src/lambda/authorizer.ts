@@ -239,6 +239,15 @@ function tokenOf(event: TokenAuthorizerEvent | RequestAuthorizerEvent | HttpApiA
   return extractBearerToken(authorization, false);
 }
 
+const text = z.string();
+const headers = z.record(z.string(), z.string().optional()).nullish();
+/** The three events API Gateway sends, as far as the authorizer reads them. */
+const authorizerEvent = z.union([
+  z.looseObject({ version: z.literal('2.0'), routeKey: text, rawPath: text.optional(), requestContext: z.looseObject({ http: z.looseObject({ method: text.optional() }).optional() }).optional(), headers }),
+  z.looseObject({ type: z.literal('TOKEN'), methodArn: text, authorizationToken: text.optional() }),
+  z.looseObject({ type: z.literal('REQUEST'), methodArn: text, headers }),
+]);
+
 /** An authorizer's handler. */
 export type AuthorizerHandler = (event: TokenAuthorizerEvent | RequestAuthorizerEvent | HttpApiAuthorizerEvent) => Promise<PolicyResponse | SimpleResponse>;
 
@@ -260,6 +269,11 @@ export interface AuthorizerDeps {
 export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
   const { routeScopes, logger } = deps;
   return async (event) => {
+    if (!authorizerEvent.safeParse(event).success) {
+      // Not a caller's doing: API Gateway sends none such. Thrown, API Gateway answers 500: closed, never open.
+      logger.error('authorizer: the event is none of API Gateway\'s authorizer events (REST TOKEN or REQUEST, HTTP API 2.0)');
+      throw new Error('The event is not an API Gateway authorizer event.');
+    }
     let principal: Principal;
     try {
       principal = await (await deps.authenticator()).authenticate(tokenOf(event));
