@@ -239,14 +239,31 @@ function tokenOf(event: TokenAuthorizerEvent | RequestAuthorizerEvent | HttpApiA
   return extractBearerToken(authorization, false);
 }
 
-const text = z.string();
-const headers = z.record(z.string(), z.string().optional()).nullish();
-/** The three events API Gateway sends, as far as the authorizer reads them. */
-const authorizerEvent = z.union([
-  z.looseObject({ version: z.literal('2.0'), routeKey: text, rawPath: text.optional(), requestContext: z.looseObject({ http: z.looseObject({ method: text.optional() }).optional() }).optional(), headers }),
-  z.looseObject({ type: z.literal('TOKEN'), methodArn: text, authorizationToken: text.optional() }),
-  z.looseObject({ type: z.literal('REQUEST'), methodArn: text, headers }),
-]);
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isTextOrAbsent = (value: unknown) => value === undefined || isText(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Headers as API Gateway sends them: absent, null, or names to text. */
+const isHeaders = (value: unknown) => value === undefined || value === null || (isObject(value) && Object.values(value).every(isTextOrAbsent));
+
+/**
+ * Whether `event` is one of the three events API Gateway sends, as far as the authorizer reads it. Checked by hand:
+ * it runs on every invocation, and a schema library's union builds the errors of each shape it rules out.
+ */
+function isAuthorizerEvent(event: unknown): boolean {
+  if (!isObject(event)) return false;
+  if (event.version === '2.0') {
+    const context = event.requestContext;
+    const http = isObject(context) ? context.http : undefined;
+    return (
+      isText(event.routeKey) &&
+      isTextOrAbsent(event.rawPath) &&
+      isHeaders(event.headers) &&
+      (context === undefined || (isObject(context) && (http === undefined || (isObject(http) && isTextOrAbsent(http.method)))))
+    );
+  }
+  if (event.type === 'TOKEN') return isText(event.methodArn) && isTextOrAbsent(event.authorizationToken);
+  return event.type === 'REQUEST' && isText(event.methodArn) && isHeaders(event.headers);
+}
 
 /** An authorizer's handler. */
 export type AuthorizerHandler = (event: TokenAuthorizerEvent | RequestAuthorizerEvent | HttpApiAuthorizerEvent) => Promise<PolicyResponse | SimpleResponse>;
@@ -269,7 +286,7 @@ export interface AuthorizerDeps {
 export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
   const { routeScopes, logger } = deps;
   return async (event) => {
-    if (!authorizerEvent.safeParse(event).success) {
+    if (!isAuthorizerEvent(event)) {
       // Not a caller's doing: API Gateway sends none such. Thrown, API Gateway answers 500: closed, never open.
       logger.error('authorizer: the event is none of API Gateway\'s authorizer events (REST TOKEN or REQUEST, HTTP API 2.0)');
       throw new Error('The event is not an API Gateway authorizer event.');
