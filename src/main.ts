@@ -13,6 +13,7 @@ import { CognitoClient } from './cognito/cognito-client';
 import { SdkCognitoAccounts } from './cognito/sdk-accounts';
 import { SdkCognitoAdmin } from './cognito/sdk-admin';
 import { SdkCognitoSignIn } from './cognito/sdk-sign-in';
+import { SignInFlows } from './cognito/sign-in-flows';
 import { SdkUserLookup } from './cognito/sdk-user-lookup';
 import { loadConfig, type Config } from './config/config';
 import type { DenylistStore } from './denylist/denylist-store';
@@ -83,6 +84,8 @@ export interface Assembled {
   forwardAuth: RequestListener;
   /** The instruments the parts record into. */
   metrics: Metrics;
+  /** The flow a password signs in with (COGNITO_SIGN_IN_FLOW); main() has `auto` find it at start-up. */
+  signInFlows: SignInFlows;
 }
 
 /** Builds every client, store and service of one instance, and the app over them. */
@@ -118,7 +121,8 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     },
   ]);
   const cognito = new CognitoClient(config.cognito, { sdk: parts.cognitoSdk, metrics });
-  const signIn = new SignInService(parts.cognitoSignIn ?? new SdkCognitoSignIn(cognito), denylist, logger, {
+  const signInFlows = new SignInFlows(cognito, config.cognito.signInFlow, logger);
+  const signIn = new SignInService(parts.cognitoSignIn ?? new SdkCognitoSignIn(cognito, signInFlows), denylist, logger, {
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
   const users = parts.users ?? new SdkUserLookup(cognito);
@@ -144,7 +148,7 @@ export function assemble(config: Config, logger: Logger, parts: Parts = {}): Ass
     publicUrl: config.server.publicUrl,
     logAccepted: config.server.forwardAuthLogAccepted,
   });
-  return { app, redis, redisWriter, denylist, verifier, readiness, metrics, forwardAuth };
+  return { app, redis, redisWriter, denylist, verifier, readiness, metrics, forwardAuth, signInFlows };
 }
 
 /** Reads the environment, listens; on SIGTERM finishes in-flight requests and closes Redis. */
@@ -161,7 +165,7 @@ export function main(): void {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const { app, redis, redisWriter, readiness, metrics, forwardAuth } = assemble(config, logger);
+  const { app, redis, redisWriter, readiness, metrics, forwardAuth, signInFlows } = assemble(config, logger);
   redis?.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   redisWriter?.on('error', () => undefined);
   if (!redis) logger.warn('REDIS_URL is not set: logouts are remembered in this process only (one instance)');
@@ -172,6 +176,9 @@ export function main(): void {
     logger.warn('TRUST_PROXY=true believes any X-Forwarded-For a client writes: every budget counts the address it picks; set the number of proxies or their addresses');
   }
   void readiness.start(logger);
+  // Logs the flow in use once found (COGNITO_SIGN_IN_FLOW=auto: from DescribeUserPoolClient, else the first login).
+  if (config.cognito.signInFlow === 'auto') void signInFlows.find();
+  else logger.info({ flow: config.cognito.signInFlow }, 'sign-in flow: COGNITO_SIGN_IN_FLOW');
 
   const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {
     logger.info({ port: config.server.port, host: config.server.host }, 'listening');

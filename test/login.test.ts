@@ -48,13 +48,23 @@ describe('POST /auth/login', () => {
   });
 
   it('names each missing field in a 400 invalid_request', async () => {
-    const response = await request(api.app).post('/auth/login').send({ username: '' });
+    const response = await request(api.app).post('/auth/login').send({ username: '', password: '' });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_request');
     expect(response.body.details).toEqual([
       { path: 'username', message: 'required' },
       { path: 'password', message: 'required' },
     ]);
+  });
+
+  it('needs the password on an app client without choice-based sign-in: one-time codes are USER_AUTH\'s', async () => {
+    const response = await request(api.app).post('/auth/login').send({ username: users.reader.username });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'password is required: this app client has no choice-based sign-in (USER_AUTH) for one-time codes.',
+      details: [{ path: 'password', message: 'required' }],
+    });
   });
 
   it('answers malformed JSON with 400 invalid_request, not a stack trace', async () => {
@@ -109,7 +119,7 @@ describe('NEW_PASSWORD_REQUIRED challenge', () => {
       {
         path: 'challenge',
         message:
-          'must be one of NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE; answer MFA_SETUP with POST /auth/mfa/setup and /auth/mfa/verify',
+          'must be one of NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SMS_OTP, SELECT_MFA_TYPE, SELECT_CHALLENGE; answer MFA_SETUP with POST /auth/mfa/setup and /auth/mfa/verify',
       },
     ]);
   });

@@ -9,7 +9,7 @@ import {
   type AuthenticationResultType,
   type ChallengeNameType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { InvalidCredentialsError, InvalidGrantError, ServerError } from '../errors';
+import { InvalidCredentialsError, InvalidGrantError, InvalidRequestError, RetryLaterError, ServerError } from '../errors';
 import {
   CHALLENGE_NAMES,
   type Challenge,
@@ -22,10 +22,18 @@ import {
 import type { CognitoClient } from './cognito-client';
 import { passwordPolicy, REFUSED, sameError, type CallErrors } from './cognito-errors';
 import { expiresInOf, localRefreshTokenAuthTime } from './cognito-local-quirks';
+import { AUTH_FLOW, FlowNotEnabledError, SignInFlows, SrpSignIn, type SignInFlow } from './sign-in-flows';
 
 const grantRefused = (message: string) => (cause: unknown) => new InvalidGrantError(message, { cause });
 
-const LOGIN_ERRORS: CallErrors = sameError(REFUSED, (cause) => new InvalidCredentialsError({ cause }));
+/** A login's errors: a refused credential is one answer for every cause; a flow the client refuses is named. */
+const loginErrors = (flow: SignInFlow): CallErrors => ({
+  ...sameError(REFUSED, (cause) => new InvalidCredentialsError({ cause })),
+  InvalidParameterException: (cause, message) =>
+    /not enabled/i.test(message ?? '')
+      ? new FlowNotEnabledError(`The app client does not allow ${AUTH_FLOW[flow]}; allow it, or set COGNITO_SIGN_IN_FLOW to a flow it allows (auto finds one).`, { cause })
+      : new ServerError('Cognito refused the request (InvalidParameterException); check the app client settings.', { cause }),
+});
 const REFRESH_ERRORS: CallErrors = sameError(
   [...REFUSED, 'RefreshTokenReuseException'],
   grantRefused('The refresh token is invalid, expired or revoked.'),
@@ -47,6 +55,10 @@ function challengeResponses(answer: ChallengeAnswer): Record<string, string> {
       return { SMS_MFA_CODE: answer.code };
     case 'EMAIL_OTP':
       return { EMAIL_OTP_CODE: answer.code };
+    case 'SMS_OTP':
+      return { SMS_OTP_CODE: answer.code };
+    case 'SELECT_CHALLENGE':
+      return { ANSWER: answer.answer };
     case 'SELECT_MFA_TYPE':
       return { ANSWER: answer.answer };
     case 'MFA_SETUP':
@@ -56,17 +68,101 @@ function challengeResponses(answer: ChallengeAnswer): Record<string, string> {
 
 /** CognitoSignIn on the AWS SDK. */
 export class SdkCognitoSignIn implements CognitoSignIn {
-  constructor(private readonly cognito: CognitoClient) {}
+  constructor(
+    private readonly cognito: CognitoClient,
+    /** The flow a password signs in with; default: COGNITO_SIGN_IN_FLOW's, without a log. */
+    readonly flows: SignInFlows = new SignInFlows(cognito, cognito.config.signInFlow),
+  ) {}
 
-  async login(username: string, password: string): Promise<LoginResult> {
+  /**
+   * A password sign-in, in the flow the app client allows (tried in turn while `auto` has not found it: a flow the
+   * client refuses as disabled is skipped, any other answer settles it); without a password, a passwordless one.
+   */
+  async login(username: string, password: string | undefined): Promise<LoginResult> {
+    if (password === undefined) return this.passwordless(username);
+    let refused: unknown;
+    for (const flow of await this.flows.candidates()) {
+      try {
+        const result = await this.loginWith(flow, username, password);
+        this.flows.learn(flow);
+        return result;
+      } catch (err) {
+        // Cognito answered the credential (wrong password, unconfirmed user, …): the flow is allowed.
+        if (!(err instanceof FlowNotEnabledError || err instanceof RetryLaterError || err instanceof ServerError)) this.flows.learn(flow);
+        if (!(err instanceof FlowNotEnabledError)) throw err;
+        refused = err;
+      }
+    }
+    throw refused;
+  }
+
+  private async loginWith(flow: SignInFlow, username: string, password: string): Promise<LoginResult> {
+    const errors = loginErrors(flow);
+    if (flow === 'password') {
+      const output = await this.cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: this.cognito.clientId,
+          AuthParameters: { USERNAME: username, PASSWORD: password, ...this.secretHashParam(username) },
+        }),
+        errors,
+      );
+      return toLoginResult(output, username);
+    }
+    const srp = new SrpSignIn(this.cognito.config.userPoolId);
+    const srpA = await srp.srpA();
+    const choice: Record<string, string> = flow === 'choice' ? { PREFERRED_CHALLENGE: 'PASSWORD_SRP' } : {};
+    let output: AuthOutput = await this.cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: AUTH_FLOW[flow],
+        ClientId: this.cognito.clientId,
+        AuthParameters: { USERNAME: username, SRP_A: srpA, ...choice, ...this.secretHashParam(username) },
+      }),
+      errors,
+    );
+    if (output.ChallengeName === 'SELECT_CHALLENGE') {
+      // USER_AUTH did not take the preference: SRP is chosen from what the user may use, or the user has no password.
+      if (!(output.AvailableChallenges ?? []).includes('PASSWORD_SRP')) throw new InvalidCredentialsError();
+      output = await this.cognito.send(
+        new RespondToAuthChallengeCommand({
+          ChallengeName: 'SELECT_CHALLENGE',
+          ClientId: this.cognito.clientId,
+          Session: output.Session,
+          ChallengeResponses: { USERNAME: username, ANSWER: 'PASSWORD_SRP', SRP_A: srpA, ...this.secretHashParam(username) },
+        }),
+        errors,
+      );
+    }
+    if (output.ChallengeName !== 'PASSWORD_VERIFIER') return toLoginResult(output, username);
+    const answer = await srp.answer(output.ChallengeParameters ?? {}, password);
+    const verified = await this.cognito.send(
+      new RespondToAuthChallengeCommand({
+        ChallengeName: 'PASSWORD_VERIFIER',
+        ClientId: this.cognito.clientId,
+        Session: output.Session,
+        ChallengeResponses: { ...answer, ...this.secretHashParam(answer.USERNAME as string) },
+      }),
+      errors,
+    );
+    return toLoginResult(verified, answer.USERNAME as string);
+  }
+
+  /** USER_AUTH with the username alone: the methods the user may sign in with, or the one challenge it starts. */
+  private async passwordless(username: string): Promise<LoginResult> {
+    if ((await this.flows.candidates()).every((flow) => flow !== 'choice')) {
+      throw new InvalidRequestError('password is required: this app client has no choice-based sign-in (USER_AUTH) for one-time codes.', {
+        details: [{ path: 'password', message: 'required' }],
+      });
+    }
     const output = await this.cognito.send(
       new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthFlow: 'USER_AUTH',
         ClientId: this.cognito.clientId,
-        AuthParameters: { USERNAME: username, PASSWORD: password, ...this.secretHashParam(username) },
+        AuthParameters: { USERNAME: username, ...this.secretHashParam(username) },
       }),
-      LOGIN_ERRORS,
+      loginErrors('choice'),
     );
+    this.flows.learn('choice');
     return toLoginResult(output, username);
   }
 
@@ -151,7 +247,12 @@ interface AuthOutput {
   ChallengeName?: ChallengeNameType | string;
   ChallengeParameters?: Record<string, string>;
   Session?: string;
+  /** USER_AUTH's SELECT_CHALLENGE: the first factors the user may choose. */
+  AvailableChallenges?: string[];
 }
+
+/** The methods of SELECT_CHALLENGE a caller picks here: the codes. A password goes to /auth/login with it. */
+const SELECTABLE = ['EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'];
 
 const isAnswerable = (name: string | undefined): name is ChallengeName =>
   (CHALLENGE_NAMES as readonly string[]).includes(name ?? '');
@@ -159,6 +260,9 @@ const isAnswerable = (name: string | undefined): name is ChallengeName =>
 function toLoginResult(output: AuthOutput, username: string): LoginResult {
   if (output.AuthenticationResult) return { tokens: toTokenSet(output.AuthenticationResult) };
   const name = output.ChallengeName;
+  if (name === 'WEB_AUTHN') {
+    throw new InvalidRequestError('This sign-in needs a passkey (WEB_AUTHN), which this service does not support; choose a one-time code or a password.');
+  }
   if (!isAnswerable(name) || !output.Session) {
     throw new ServerError(`Cognito answered with a challenge this service does not handle (${name ?? 'none'}).`);
   }
@@ -172,6 +276,7 @@ function toLoginResult(output: AuthOutput, username: string): LoginResult {
   }
   const options = parseList(params.MFAS_CAN_CHOOSE ?? params.MFAS_CAN_SETUP);
   if (options) challenge.mfaOptions = options;
+  if (name === 'SELECT_CHALLENGE') challenge.available = (output.AvailableChallenges ?? []).filter((method) => SELECTABLE.includes(method));
   return { challenge };
 }
 

@@ -47,7 +47,14 @@ export interface CognitoConfig {
   acceptedClientIds: string[];
   /** Hosted UI (managed login) domain, e.g. `https://auth.example.com`; enables the code + PKCE flow in Swagger UI. */
   domain?: string;
+  /** COGNITO_SIGN_IN_FLOW: how a password signs in (sign-in-flows.ts); `auto` uses what the app client allows. */
+  signInFlow: SignInFlowSetting;
 }
+
+/** COGNITO_SIGN_IN_FLOW's values: USER_PASSWORD_AUTH, USER_SRP_AUTH, USER_AUTH (choice-based), or whichever works. */
+export const SIGN_IN_FLOWS = ['password', 'srp', 'choice', 'auto'] as const;
+/** A value of COGNITO_SIGN_IN_FLOW. */
+export type SignInFlowSetting = (typeof SIGN_IN_FLOWS)[number];
 
 /** The whole configuration of one service instance. */
 export interface Config {
@@ -171,6 +178,7 @@ const envSchema = z
     COGNITO_JWKS_URI: httpUrl,
     COGNITO_ALLOWED_CLIENT_IDS: commaList,
     COGNITO_DOMAIN: httpUrl,
+    COGNITO_SIGN_IN_FLOW: z.enum(SIGN_IN_FLOWS, { message: 'must be password, srp, choice or auto' }).default('auto'),
     REDIS_URL: optionalText.refine(
       (value) => value === undefined || /^rediss?:\/\//.test(value),
       'must be a redis:// or rediss:// URL',
@@ -302,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       awsIssuer,
       acceptedClientIds: [e.COGNITO_CLIENT_ID, ...e.COGNITO_ALLOWED_CLIENT_IDS],
       domain: e.COGNITO_DOMAIN?.replace(/\/+$/, ''),
+      signInFlow: e.COGNITO_SIGN_IN_FLOW,
     },
     redis,
     keyPrefix: e.REDIS_KEY_PREFIX,

@@ -1,8 +1,10 @@
-// Starts cognito-local as a child process on a free loopback port, with its data under a folder of ours.
+// Starts cognito-local as a child process on a free loopback port, with its data under a folder of ours, behind the
+// sign-in flows it lacks (auth-flows.ts), which answer on the endpoint clients call.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { startAuthFlows, type AuthFlows } from './auth-flows';
 
 /** A running cognito-local. */
 export interface LocalCognito {
@@ -58,13 +60,16 @@ export async function startLocalCognito(options: {
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const host = options.listenHost ?? '127.0.0.1';
+  // cognito-local itself listens on a port of its own; the flows it lacks answer on `port` in front of it.
+  const innerPort = await freePort();
+  const inner = `http://127.0.0.1:${innerPort}`;
   const configDir = path.join(options.dataDir, '.cognito');
   mkdirSync(configDir, { recursive: true });
   writeFileSync(
     path.join(configDir, 'config.json'),
     JSON.stringify(
       {
-        ServerConfig: { hostname: host, port },
+        ServerConfig: { hostname: '127.0.0.1', port: innerPort },
         TokenConfig: { IssuerDomain: endpoint },
         UserPoolDefaults: { UsernameAttributes: [] },
       },
@@ -75,11 +80,14 @@ export async function startLocalCognito(options: {
   const bin = require.resolve('cognito-local/lib/bin/start.js');
   const child = spawn(process.execPath, [bin], {
     cwd: options.dataDir,
-    env: { ...process.env, PORT: String(port), HOST: host, DEBUG: '' },
+    env: { ...process.env, PORT: String(innerPort), HOST: '127.0.0.1', DEBUG: '' },
     stdio: options.quiet === false ? 'inherit' : 'ignore',
   });
+  const dbDir = path.join(configDir, 'db');
+  let flows: AuthFlows;
   try {
-    await waitUntilUp(endpoint, child, 15_000);
+    await waitUntilUp(inner, child, 15_000);
+    flows = await startAuthFlows({ upstream: inner, dbDir, port, host });
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -87,12 +95,14 @@ export async function startLocalCognito(options: {
   return {
     endpoint,
     process: child,
-    dbDir: path.join(configDir, 'db'),
-    stop: () =>
-      new Promise<void>((resolve) => {
+    dbDir,
+    stop: async () => {
+      await flows.close();
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      });
+    },
   };
 }

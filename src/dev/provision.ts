@@ -40,6 +40,8 @@ export interface LocalPool {
   clientSecret: string;
   /** The machine-to-machine client for introspection (cognito-local issues it no tokens). */
   introspectionClientId: string;
+  /** The SRP and choice-based sign-in client, without USER_PASSWORD_AUTH and without a secret. */
+  srpClientId: string;
   /** Demo users. */
   users: DemoUser[];
 }
@@ -133,6 +135,7 @@ export async function provisionLocalPool(
   const { clientId, clientSecret } = await provisionClient(APP_CLIENTS.login);
   if (!clientSecret) throw new Error('the app client has no secret');
   const { clientId: introspectionClientId } = await provisionClient(APP_CLIENTS.introspection);
+  const { clientId: srpClientId } = await provisionClient(APP_CLIENTS.srp);
   if (options.callbackBaseUrls) {
     await registerCallbackUrls(endpoint, { userPoolId, clientId }, callbackUrls(APP_CLIENTS.login, options.callbackBaseUrls));
   }
@@ -174,7 +177,7 @@ export async function provisionLocalPool(
       );
     }
   }
-  return { userPoolId, clientId, clientSecret, introspectionClientId, users };
+  return { userPoolId, clientId, clientSecret, introspectionClientId, srpClientId, users };
 }
 
 /**

@@ -20,17 +20,18 @@ export function sendTokens(res: Response, tokens: TokenSet, scope?: string): voi
 }
 
 /**
- * Sends tokens, or a challenge as `{challenge, session, username, code_delivery?, mfa_options?}` (HTTP 200: the
+ * Sends tokens, or a challenge as `{challenge, session, username, code_delivery?, mfa_options?, available?}` (HTTP 200: the
  * login worked so far, it is not finished).
  */
 export function sendLoginResult(res: Response, result: LoginResult): void {
   if ('tokens' in result) return sendTokens(res, result.tokens);
-  const { challenge, session, username, codeDelivery, mfaOptions } = result.challenge;
+  const { challenge, session, username, codeDelivery, mfaOptions, available } = result.challenge;
   res.set(NO_STORE).json({
     challenge,
     session,
     username,
     ...(codeDelivery ? { code_delivery: codeDelivery } : {}),
     ...(mfaOptions ? { mfa_options: mfaOptions } : {}),
+    ...(available ? { available } : {}),
   });
 }

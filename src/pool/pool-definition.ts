@@ -62,7 +62,13 @@ export const POOL = {
 } as const;
 
 /** An API flow an app client allows (Cognito's ExplicitAuthFlows). */
-export type AuthFlow = 'ALLOW_USER_PASSWORD_AUTH' | 'ALLOW_REFRESH_TOKEN_AUTH' | 'ALLOW_USER_SRP_AUTH';
+export type AuthFlow =
+  | 'ALLOW_USER_PASSWORD_AUTH'
+  | 'ALLOW_REFRESH_TOKEN_AUTH'
+  | 'ALLOW_USER_SRP_AUTH'
+  | 'ALLOW_CUSTOM_AUTH'
+  /** Choice-based sign-in (password, SRP, one-time codes, passkeys), on pools of the Essentials plan and above. */
+  | 'ALLOW_USER_AUTH';
 
 /** An OAuth 2.0 grant at the pool's domain (Cognito's AllowedOAuthFlows). */
 export type OAuthFlow = 'code' | 'client_credentials';
@@ -106,7 +112,7 @@ export interface AppClientDefinition {
 const USER_TOKENS: TokenValidity = { accessTokenMinutes: 60, idTokenMinutes: 60, refreshTokenDays: 30 };
 
 /** The app clients, by the part each plays. */
-export const APP_CLIENTS: Readonly<{ login: AppClientDefinition; introspection: AppClientDefinition }> = {
+export const APP_CLIENTS: Readonly<{ login: AppClientDefinition; introspection: AppClientDefinition; srp: AppClientDefinition }> = {
   /**
    * COGNITO_CLIENT_ID: the service logs users in with it (password flow, refresh, SECRET_HASH from its secret), and
    * Swagger UI's hosted-UI button uses it (authorization code with PKCE, back to `/docs/oauth2-redirect.html`). Its
@@ -138,6 +144,19 @@ export const APP_CLIENTS: Readonly<{ login: AppClientDefinition; introspection: 
     enableTokenRevocation: true,
     preventUserExistenceErrors: true,
     tokenValidity: { accessTokenMinutes: 60, idTokenMinutes: 60, refreshTokenDays: 1 },
+  },
+  /**
+   * The local stack's second login client (`npm run dev -- --client srp`): as the SDK and CloudFormation create one
+   * without ExplicitAuthFlows (SRP, refresh, custom auth), plus choice-based sign-in, and no USER_PASSWORD_AUTH, as
+   * Amplify apps and many security reviews have it. No secret, as Amplify's public clients. Not deployed.
+   */
+  srp: {
+    name: 'srp',
+    generateSecret: false,
+    authFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_CUSTOM_AUTH', 'ALLOW_USER_AUTH'],
+    enableTokenRevocation: true,
+    preventUserExistenceErrors: true,
+    tokenValidity: USER_TOKENS,
   },
 };
 

@@ -22,8 +22,13 @@ export const MFA_METHODS = ['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP'] as con
 /** An MFA method. */
 export type MfaMethod = (typeof MFA_METHODS)[number];
 
+/** The one-time codes of a passwordless sign-in (USER_AUTH) a caller may choose at SELECT_CHALLENGE. */
+export const SIGN_IN_CODES = ['EMAIL_OTP', 'SMS_OTP'] as const;
+/** A passwordless sign-in's code. */
+export type SignInCode = (typeof SIGN_IN_CODES)[number];
+
 /** The challenges this service answers. */
-export const CHALLENGE_NAMES = ['NEW_PASSWORD_REQUIRED', ...MFA_METHODS, 'SELECT_MFA_TYPE', 'MFA_SETUP'] as const;
+export const CHALLENGE_NAMES = ['NEW_PASSWORD_REQUIRED', ...MFA_METHODS, 'SMS_OTP', 'SELECT_MFA_TYPE', 'SELECT_CHALLENGE', 'MFA_SETUP'] as const;
 /** A challenge this service answers. */
 export type ChallengeName = (typeof CHALLENGE_NAMES)[number];
 
@@ -49,6 +54,8 @@ export interface Challenge {
   codeDelivery?: CodeDelivery;
   /** SELECT_MFA_TYPE: the methods to choose from; MFA_SETUP: the methods that can be set up. */
   mfaOptions?: string[];
+  /** SELECT_CHALLENGE: the one-time codes (or passkey) the user may sign in with. */
+  available?: string[];
 }
 
 /** What a password login or a challenge answer gives: tokens, or a (further) challenge to answer first. */
@@ -57,8 +64,9 @@ export type LoginResult = { tokens: TokenSet } | { challenge: Challenge };
 /** An answer to a challenge; MFA_SETUP is answered once the authenticator app is verified with that session. */
 export type ChallengeAnswer = { username: string; session: string } & (
   | { challenge: 'NEW_PASSWORD_REQUIRED'; newPassword: string }
-  | { challenge: MfaMethod; code: string }
+  | { challenge: MfaMethod | 'SMS_OTP'; code: string }
   | { challenge: 'SELECT_MFA_TYPE'; answer: MfaMethod }
+  | { challenge: 'SELECT_CHALLENGE'; answer: SignInCode }
   | { challenge: 'MFA_SETUP' }
 );
 
@@ -92,8 +100,11 @@ export type MfaSubject = { accessToken: string } | { session: string };
  * it only where Cognito can't produce a case.
  */
 export interface CognitoSignIn {
-  /** InitiateAuth USER_PASSWORD_AUTH. Wrong username and wrong password both throw InvalidCredentialsError. */
-  login(username: string, password: string): Promise<LoginResult>;
+  /**
+   * A sign-in in the flow the app client allows (USER_PASSWORD_AUTH, USER_SRP_AUTH or USER_AUTH); without a
+   * password, a passwordless one (USER_AUTH). Wrong username and wrong password both throw InvalidCredentialsError.
+   */
+  login(username: string, password: string | undefined): Promise<LoginResult>;
   /**
    * New tokens for a refresh token. With `username` (Cognito's internal one, for SECRET_HASH): InitiateAuth
    * REFRESH_TOKEN_AUTH. Without: GetTokensFromRefreshToken, which takes the client secret itself and is the one

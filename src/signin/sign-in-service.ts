@@ -41,7 +41,7 @@ export class SignInService {
   }
 
   /** Password login; remembers the refresh token's session where its tokens can't name it (see remember). */
-  async login(username: string, password: string): Promise<LoginResult> {
+  async login(username: string, password: string | undefined): Promise<LoginResult> {
     const result = await this.cognito.login(username, password);
     if ('tokens' in result) await this.remember(result.tokens);
     return result;

@@ -19,6 +19,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_USER_POOL_ID = pool.userPoolId;
   process.env.TEST_CLIENT_ID = pool.clientId;
   process.env.TEST_CLIENT_SECRET = pool.clientSecret;
+  process.env.TEST_SRP_CLIENT_ID = pool.srpClientId;
   process.env.TEST_REDIS_URL = redis.url;
   (globalThis as Record<string, unknown>).__TEST_STACK__ = { cognito, redis, dataDir };
 }

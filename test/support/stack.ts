@@ -23,6 +23,8 @@ export const stack = {
   userPoolId: process.env.TEST_USER_POOL_ID ?? '',
   clientId: process.env.TEST_CLIENT_ID ?? '',
   clientSecret: process.env.TEST_CLIENT_SECRET ?? '',
+  /** The app client without USER_PASSWORD_AUTH (SRP and choice-based sign-in) and without a secret. */
+  srpClientId: process.env.TEST_SRP_CLIENT_ID ?? '',
   redisUrl: process.env.TEST_REDIS_URL ?? '',
   get issuer(): string {
     return `${this.endpoint}/${this.userPoolId}`;

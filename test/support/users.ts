@@ -15,8 +15,8 @@ export interface TestUser {
   password: string;
 }
 
-/** Creates a confirmed user (or one in FORCE_CHANGE_PASSWORD when `mustChangePassword`). */
-export async function createUser(options: { groups?: string[]; mustChangePassword?: boolean } = {}): Promise<TestUser> {
+/** Creates a confirmed user (or one in FORCE_CHANGE_PASSWORD when `mustChangePassword`), with a verified email if asked. */
+export async function createUser(options: { groups?: string[]; mustChangePassword?: boolean; email?: boolean } = {}): Promise<TestUser> {
   const cognito = localAdminClient(stack.endpoint);
   const user = { username: `u-${randomUUID().slice(0, 8)}`, password: `Pw-${randomUUID()}` };
   await cognito.send(
@@ -25,6 +25,9 @@ export async function createUser(options: { groups?: string[]; mustChangePasswor
       Username: user.username,
       TemporaryPassword: user.password,
       MessageAction: 'SUPPRESS',
+      ...(options.email
+        ? { UserAttributes: [{ Name: 'email', Value: `${user.username}@example.com` }, { Name: 'email_verified', Value: 'true' }] }
+        : {}),
     }),
   );
   if (!options.mustChangePassword) {

@@ -1,7 +1,7 @@
 // What /auth/login, /refresh, /challenge, /logout, /logout-all and /me do (the token endpoint has its own file).
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { CHALLENGE_NAMES, MFA_METHODS, type ChallengeAnswer } from '../../signin/model';
+import { CHALLENGE_NAMES, MFA_METHODS, SIGN_IN_CODES, type ChallengeAnswer } from '../../signin/model';
 import type { SignInService } from '../../signin/sign-in-service';
 import { principalOf, refusalOf } from '../auth-middleware';
 import { sendLoginResult, sendTokens } from '../token-response';
@@ -12,15 +12,23 @@ import { mfaCode, password, refreshToken, session, username } from './fields';
 const CHALLENGES = CHALLENGE_NAMES.filter((name) => name !== 'MFA_SETUP');
 const mfaMethod = z.enum(MFA_METHODS, { message: `must be ${MFA_METHODS.join(', ').replace(/, (?=[^,]*$)/, ' or ')}` });
 
-const loginBody = z.object({ username, password });
+// Without a password: a passwordless sign-in (a one-time code), on an app client with choice-based sign-in.
+const loginBody = z.object({ username, password: password.optional() });
+const signInCode = z.enum(SIGN_IN_CODES, { message: `must be ${SIGN_IN_CODES.join(' or ')}` });
 const refreshBody = z.object({ refresh_token: refreshToken });
 const logoutBody = z.object({ refresh_token: refreshToken.optional() });
 const challengeBody = z.discriminatedUnion(
   'challenge',
   [
     z.object({ challenge: z.literal('NEW_PASSWORD_REQUIRED'), username, session, new_password: password }),
-    z.object({ challenge: z.enum(MFA_METHODS), username, session, code: mfaCode }),
+    z.object({ challenge: z.enum([...MFA_METHODS, 'SMS_OTP']), username, session, code: mfaCode }),
     z.object({ challenge: z.literal('SELECT_MFA_TYPE'), username, session, answer: mfaMethod }),
+    z.object({
+      challenge: z.literal('SELECT_CHALLENGE'),
+      username,
+      session,
+      answer: z.string({ message: 'required' }).refine((answer) => answer !== 'WEB_AUTHN', 'passkeys (WEB_AUTHN) are not supported by this service; choose EMAIL_OTP or SMS_OTP').pipe(signInCode),
+    }),
   ],
   { error: `must be one of ${CHALLENGES.join(', ')}; answer MFA_SETUP with POST /auth/mfa/setup and /auth/mfa/verify` },
 );
@@ -32,6 +40,8 @@ function toChallengeAnswer(body: z.infer<typeof challengeBody>): ChallengeAnswer
     case 'NEW_PASSWORD_REQUIRED':
       return { challenge: body.challenge, username, session, newPassword: body.new_password };
     case 'SELECT_MFA_TYPE':
+      return { challenge: body.challenge, username, session, answer: body.answer };
+    case 'SELECT_CHALLENGE':
       return { challenge: body.challenge, username, session, answer: body.answer };
     default:
       return { challenge: body.challenge, username, session, code: body.code };
