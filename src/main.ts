@@ -177,7 +177,11 @@ export function main(): void {
   }
   void readiness.start(logger);
   // Logs the flow in use once found (COGNITO_SIGN_IN_FLOW=auto: from DescribeUserPoolClient, else the first login).
-  if (config.cognito.signInFlow === 'auto') void signInFlows.find();
+  if (config.cognito.signInFlow === 'auto') {
+    signInFlows.find().catch((err: unknown) => {
+      logger.warn({ reason: (err as Error).name }, 'sign-in flow: Cognito did not answer DescribeUserPoolClient; the first login asks again');
+    });
+  }
   else logger.info({ flow: config.cognito.signInFlow }, 'sign-in flow: COGNITO_SIGN_IN_FLOW');
 
   const server: Server = createHttpServer(app).listen(config.server.port, config.server.host, () => {

@@ -58,7 +58,7 @@ describe('POST /auth/login', () => {
   });
 
   it('needs the password on an app client without choice-based sign-in: one-time codes are USER_AUTH\'s', async () => {
-    const response = await request(api.app).post('/auth/login').send({ username: users.reader.username });
+    const response = await request(api.app).post('/auth/login').send({ username: 'someone-without-a-password' });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
       error: 'invalid_request',

@@ -3,7 +3,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { CognitoClient, computeSecretHash } from '../src/cognito/cognito-client';
 import { SdkCognitoSignIn } from '../src/cognito/sdk-sign-in';
 import { loadConfig } from '../src/config/config';
-import { testEnv, users } from './support/stack';
+import { stack, testEnv, users } from './support/stack';
 import { createUser } from './support/users';
 
 /** A real SDK client against cognito-local that records each command's input before it is sent. */
@@ -31,7 +31,7 @@ describe('SECRET_HASH', () => {
   });
 
   it('goes with login, refresh (by Cognito username) and the challenge; RevokeToken gets the ClientSecret', async () => {
-    const config = loadConfig(testEnv()).cognito;
+    const config = loadConfig(testEnv({ COGNITO_SIGN_IN_FLOW: 'password' })).cognito;
     const { client, inputs } = recordingClient(config.endpoint ?? '');
     const cognito = new SdkCognitoSignIn(new CognitoClient(config, { sdk: client }));
     const secret = config.clientSecret ?? '';
@@ -59,10 +59,12 @@ describe('SECRET_HASH', () => {
     expect(revokeInput).toMatchObject({ ClientSecret: secret, ClientId: config.clientId });
   });
 
-  it('is left out when the app client has no secret', async () => {
-    const config = loadConfig(testEnv({ COGNITO_CLIENT_SECRET: undefined })).cognito;
+  it('is left out when the app client has no secret, at each step of SRP', async () => {
+    const config = loadConfig(testEnv({ COGNITO_CLIENT_ID: stack.srpClientId, COGNITO_CLIENT_SECRET: undefined, COGNITO_SIGN_IN_FLOW: 'srp' })).cognito;
     const { client, inputs } = recordingClient(config.endpoint ?? '');
-    await new SdkCognitoSignIn(new CognitoClient(config, { sdk: client })).login(users.reader.username, users.reader.password);
+    await expect(new SdkCognitoSignIn(new CognitoClient(config, { sdk: client })).login(users.reader.username, users.reader.password)).resolves.toHaveProperty('tokens');
+    expect(inputs).toHaveLength(2);
     expect(inputs[0]?.AuthParameters).not.toHaveProperty('SECRET_HASH');
+    expect(inputs[1]?.ChallengeResponses).not.toHaveProperty('SECRET_HASH');
   });
 });

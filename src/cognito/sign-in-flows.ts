@@ -6,7 +6,7 @@ import { AuthenticationHelper, DateHelper } from 'amazon-cognito-identity-js';
 import BigInteger from 'amazon-cognito-identity-js/lib/BigInteger';
 import type { Logger } from 'pino';
 import type { SignInFlowSetting } from '../config/config';
-import { ServerError } from '../errors';
+import { RetryLaterError, ServerError } from '../errors';
 import type { CognitoClient } from './cognito-client';
 
 /** A flow a password signs in with: USER_PASSWORD_AUTH, USER_SRP_AUTH, or USER_AUTH (choice-based) with SRP. */
@@ -87,6 +87,11 @@ export class SignInFlows {
       this.known = allowed;
       this.logger?.info({ flow: allowed, authFlow: AUTH_FLOW[allowed] }, 'sign-in flow: from the app client\'s flows (DescribeUserPoolClient)');
     } catch (err) {
+      // Cognito down or slow: this login fails as any call would (503), and the next one asks again.
+      if (err instanceof RetryLaterError) {
+        this.finding = undefined;
+        throw err;
+      }
       this.logger?.info(
         { reason: (err as Error).name },
         'sign-in flow: DescribeUserPoolClient did not answer; the first login learns the flow from Cognito (it tries USER_SRP_AUTH, then USER_AUTH, then USER_PASSWORD_AUTH)',

@@ -29,6 +29,8 @@ export function awsConfig(env: Record<string, string | undefined> = {}): Config 
     COGNITO_CLIENT_ID: CLIENT_ID,
     COGNITO_CLIENT_SECRET: CLIENT_SECRET,
     COGNITO_ALLOWED_CLIENT_IDS: M2M_CLIENT_ID,
+    // The app client these units stand for allows USER_PASSWORD_AUTH; sign-in-calls.test.ts tries the others.
+    COGNITO_SIGN_IN_FLOW: 'password',
     LOG_LEVEL: 'silent',
     ...env,
   });
