@@ -85,7 +85,7 @@ describe('COGNITO_SIGN_IN_FLOW on a client without USER_PASSWORD_AUTH', () => {
     const send = sdk.send.bind(sdk);
     sdk.send = ((command: { constructor: { name: string }; input?: { AuthFlow?: string } }, ...rest: unknown[]) => {
       sent.push(command.input?.AuthFlow ?? command.constructor.name);
-      if (command instanceof DescribeUserPoolClientCommand) return Promise.reject(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+      if (command instanceof DescribeUserPoolClientCommand) return Promise.reject(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
       return (send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
     }) as typeof sdk.send;
     const api = await srpInstance({}, { logger, cognitoSdk: sdk });
@@ -166,8 +166,8 @@ describe('choice-based sign-in (USER_AUTH)', () => {
     expect((await me(api, done.body.access_token)).body.username).toBe(user.username);
   });
 
-  it('answers an unknown user as a known one until the code, which never comes', async () => {
-    const api = await srpInstance({ COGNITO_SIGN_IN_FLOW: 'choice' });
+  it('answers an unknown user as a known one until the code, which never comes (auto: the client allows USER_AUTH)', async () => {
+    const api = await srpInstance();
     const started = await login(api, { username: 'nobody-here' });
     expect(started.body).toEqual({ challenge: 'SELECT_CHALLENGE', session: expect.any(String), username: 'nobody-here', available: ['EMAIL_OTP'] });
     const chosen = await challenge(api, { challenge: 'SELECT_CHALLENGE', username: 'nobody-here', session: started.body.session, answer: 'EMAIL_OTP' });

@@ -149,21 +149,24 @@ export class SdkCognitoSignIn implements CognitoSignIn {
 
   /** USER_AUTH with the username alone: the methods the user may sign in with, or the one challenge it starts. */
   private async passwordless(username: string): Promise<LoginResult> {
-    if ((await this.flows.candidates()).every((flow) => flow !== 'choice')) {
-      throw new InvalidRequestError('password is required: this app client has no choice-based sign-in (USER_AUTH) for one-time codes.', {
+    const passwordRequired = () =>
+      new InvalidRequestError('password is required: this app client has no choice-based sign-in (USER_AUTH) for one-time codes.', {
         details: [{ path: 'password', message: 'required' }],
       });
+    if (!(await this.flows.passwordless())) throw passwordRequired();
+    try {
+      const output = await this.cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_AUTH',
+          ClientId: this.cognito.clientId,
+          AuthParameters: { USERNAME: username, ...this.secretHashParam(username) },
+        }),
+        loginErrors('choice'),
+      );
+      return toLoginResult(output, username);
+    } catch (err) {
+      throw err instanceof FlowNotEnabledError ? passwordRequired() : err;
     }
-    const output = await this.cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_AUTH',
-        ClientId: this.cognito.clientId,
-        AuthParameters: { USERNAME: username, ...this.secretHashParam(username) },
-      }),
-      loginErrors('choice'),
-    );
-    this.flows.learn('choice');
-    return toLoginResult(output, username);
   }
 
   async refresh(refreshToken: string, username: string | undefined): Promise<TokenSet> {

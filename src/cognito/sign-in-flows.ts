@@ -35,6 +35,8 @@ export class FlowNotEnabledError extends ServerError {}
 /** The flow in use, and how it was found. */
 export class SignInFlows {
   private known: SignInFlow | undefined;
+  /** The flows the app client allows, once DescribeUserPoolClient said. */
+  private allowed: SignInFlow[] | undefined;
   private finding: Promise<void> | undefined;
 
   constructor(
@@ -66,6 +68,16 @@ export class SignInFlows {
     return this.known ? [this.known] : PROBE_ORDER;
   }
 
+  /**
+   * Whether a sign-in without a password (USER_AUTH) may be tried: COGNITO_SIGN_IN_FLOW=choice, or `auto` where the
+   * client allows USER_AUTH or its flows are unknown (Cognito's answer then says).
+   */
+  async passwordless(): Promise<boolean> {
+    if (this.setting !== 'auto') return this.setting === 'choice';
+    await this.find();
+    return this.allowed === undefined || this.allowed.includes('choice');
+  }
+
   /** `flow` was not refused as disabled: every later login uses it. */
   learn(flow: SignInFlow): void {
     if (this.known) return;
@@ -79,7 +91,8 @@ export class SignInFlows {
     try {
       const described = await this.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
       const flows = described.UserPoolClient?.ExplicitAuthFlows?.length ? described.UserPoolClient.ExplicitAuthFlows : DEFAULT_FLOWS;
-      const allowed = PREFERENCE.find((flow) => flows.includes(`ALLOW_${AUTH_FLOW[flow]}`));
+      this.allowed = PREFERENCE.filter((flow) => flows.includes(`ALLOW_${AUTH_FLOW[flow]}`));
+      const allowed = this.allowed[0];
       if (allowed === undefined) {
         this.logger?.error({ flows }, 'the app client allows none of USER_PASSWORD_AUTH, USER_SRP_AUTH, USER_AUTH: no one can sign in here');
         return;

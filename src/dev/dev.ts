@@ -40,6 +40,14 @@ function docsIntro(users: DemoUser[]): string {
   );
 }
 
+/** `--client api` (the default: USER_PASSWORD_AUTH, a secret) or `--client srp`; anything else stops here. */
+function clientChoice(): 'api' | 'srp' {
+  const at = process.argv.indexOf('--client');
+  const choice = at === -1 ? 'api' : process.argv[at + 1];
+  if (choice !== 'api' && choice !== 'srp') throw new Error(`--client must be api or srp, not ${choice ?? 'nothing'}`);
+  return choice;
+}
+
 async function main(): Promise<void> {
   if (existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
   mkdirSync(LOCAL_DIR, { recursive: true });
@@ -61,11 +69,13 @@ async function main(): Promise<void> {
 
   const localRedis = 'redis://127.0.0.1:6379/0';
   const redisUrl = process.env.REDIS_URL ?? ((await redisAnswers(localRedis)) ? localRedis : undefined);
+  // `npm run dev -- --client srp`: sign in through the client without USER_PASSWORD_AUTH (SRP, choice-based sign-in).
+  const srp = clientChoice() === 'srp';
   const env: Record<string, string> = {
     COGNITO_ENDPOINT: cognito.endpoint,
     COGNITO_USER_POOL_ID: pool.userPoolId,
-    COGNITO_CLIENT_ID: pool.clientId,
-    COGNITO_CLIENT_SECRET: pool.clientSecret,
+    COGNITO_CLIENT_ID: srp ? pool.srpClientId : pool.clientId,
+    ...(srp ? {} : { COGNITO_CLIENT_SECRET: pool.clientSecret }),
     // cognito-local serves /oauth2/authorize and /oauth2/token itself: it is its own hosted-UI domain.
     COGNITO_DOMAIN: cognito.endpoint,
     GROUP_SCOPES: process.env.GROUP_SCOPES ?? JSON.stringify(DEMO_GROUP_SCOPES),
@@ -135,7 +145,10 @@ async function main(): Promise<void> {
       '  Demo users (username, password, groups):',
       users,
       `  A second instance on :${replicaPort} sharing the denylist: npm run dev:replica`,
-      '  Codes Cognito would email or text (sign-up, password reset) are printed here: "[cognito-local] … code for …".',
+      '  Codes Cognito would email or text (sign-up, password reset, one-time sign-in) are printed here: "[cognito-local] … code for …".',
+      srp
+        ? `  App client  srp (${pool.srpClientId}): SRP and choice-based sign-in, no USER_PASSWORD_AUTH; POST /auth/login {"username":"reader"} starts a sign-in with an email code`
+        : '  App client  api (USER_PASSWORD_AUTH, a secret); the SRP and choice-based one: npm run dev -- --client srp',
       '',
     ].join('\n'),
   );

@@ -1,14 +1,15 @@
 // Reads the codes cognito-local "sends" from its data files: it keeps each user's pending code instead of emailing it.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SIGN_IN_CODES_FILE, type SignInCode } from './auth-flows';
 
 /** A code cognito-local would have emailed or texted, still waiting to be used. */
 export interface PendingCode {
   /** Cognito's internal username of the recipient. */
   username: string;
-  /** `confirmation` (sign-up and password reset) or `mfa` (an SMS_MFA sign-in). */
-  kind: 'confirmation' | 'mfa';
-  /** What the code is for, for a person: `sign-up confirmation`, `password reset` or `SMS MFA sign-in`. */
+  /** `confirmation` (sign-up and password reset), `mfa` (an SMS_MFA sign-in) or `sign-in` (a passwordless one). */
+  kind: 'confirmation' | 'mfa' | 'sign-in';
+  /** What the code is for, for a person: `sign-up confirmation`, `password reset`, `SMS MFA sign-in`, `one-time sign-in`. */
   purpose: string;
   /** The email address or phone number it would have gone to. */
   destination: string;
@@ -48,13 +49,23 @@ export function readPendingCodes(poolFile: string): PendingCode[] {
   });
 }
 
+/** The one-time sign-in codes the local stack's USER_AUTH "emailed" (auth-flows.ts writes them). */
+function readSignInCodes(file: string): PendingCode[] {
+  try {
+    const codes = JSON.parse(readFileSync(file, 'utf8')) as SignInCode[];
+    return codes.map((c) => ({ username: c.username, kind: 'sign-in', purpose: 'one-time sign-in', destination: c.destination, code: c.code }));
+  } catch {
+    return [];
+  }
+}
+
 /** Calls `onCode` for every code that appears in any pool of `dbDir` from now on; returns a function to stop. */
 export function followPendingCodes(dbDir: string, onCode: (code: PendingCode) => void): () => void {
   const key = (c: PendingCode) => `${c.username}\u0000${c.kind}\u0000${c.code}`;
   const scan = () =>
     readdirSync(dbDir)
       .filter((file) => file !== 'clients.json' && file.endsWith('.json'))
-      .flatMap((file) => readPendingCodes(path.join(dbDir, file)));
+      .flatMap((file) => (file === SIGN_IN_CODES_FILE ? readSignInCodes(path.join(dbDir, file)) : readPendingCodes(path.join(dbDir, file))));
   const seen = new Set(scan().map(key));
   const timer = setInterval(() => {
     for (const code of scan()) {
