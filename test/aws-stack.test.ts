@@ -240,7 +240,12 @@ describe('IAM', () => {
   });
 
   it("gives the service's role exactly the Cognito actions the README's IAM table lists, on the pool only", () => {
-    expect(readmeIamActions().sort()).toEqual(['cognito-idp:AdminDisableUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut']);
+    expect(readmeIamActions().sort()).toEqual([
+      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+      'cognito-idp:DescribeUserPoolClient',
+    ]);
     const [, task] = theResource(template(), 'AWS::ECS::TaskDefinition');
     const taskRole = (task.TaskRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const [, policy] = theResource(template(), 'AWS::IAM::Policy', (p) => JSON.stringify(p.Roles) === JSON.stringify([ref(taskRole)]));

@@ -29,7 +29,7 @@ beforeAll(async () => {
   server = api.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await registerCallbackUrls(stack.endpoint, stack, [`${base}/docs/oauth2-redirect.html`]);
+  await registerCallbackUrls(stack.endpoint, stack, [`${base}/docs/oauth2-redirect.html`], [`${base}/docs/`]);
 }, 180_000);
 
 afterAll(async () => {
@@ -245,8 +245,27 @@ describe('Swagger UI in Chromium', () => {
     const me = page.locator('[id$="-getMe"] .live-responses-table tbody .response-col_description pre').first();
     await expect(me.textContent()).resolves.toContain('"username": "editor"');
 
+    // cognito-local has no /logout: the hosted UI's is intercepted here, and answers as Cognito's does (back to
+    // logout_uri, its session cookie gone).
+    const signOut: string[] = [];
+    await page.route(`${stack.endpoint}/logout**`, (route) => {
+      signOut.push(route.request().url());
+      const back = new URL(route.request().url()).searchParams.get('logout_uri') ?? '/';
+      return route.fulfill({ status: 302, headers: { Location: back } });
+    });
     await page.locator('.auth-wrapper button.authorize').click();
-    expect(await clickLogout(page, HOSTED_UI)).toBe(ENDED);
+    await Promise.all([
+      page.waitForRequest((r) => r.url().startsWith(`${stack.endpoint}/logout`)),
+      scheme(page, HOSTED_UI).locator('button', { hasText: 'Logout' }).click(),
+    ]);
+    // Back on Swagger UI, which the hosted UI's /logout returned to.
+    await page.waitForURL(`${base}/docs/`);
+    await page.locator('.auth-wrapper button.authorize').waitFor();
+    expect(signOut).toHaveLength(1);
+    const hostedLogout = new URL(signOut[0] ?? '');
+    expect(`${hostedLogout.origin}${hostedLogout.pathname}`).toBe(`${stack.endpoint}/logout`);
+    expect(Object.fromEntries(hostedLogout.searchParams)).toEqual({ client_id: stack.clientId, logout_uri: `${base}/docs/` });
+    // The server-side logout came first: the session had ended before the browser left.
     await expectSessionEnded(tokens, users.editor.username);
     expect(errors).toEqual([]);
     await page.context().close();

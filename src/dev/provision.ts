@@ -16,7 +16,7 @@ import {
   UpdateUserPoolCommand,
   type UpdateUserPoolClientCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { APP_CLIENTS, callbackUrls, GROUPS, POOL, type AppClientDefinition } from '../pool/pool-definition';
+import { APP_CLIENTS, callbackUrls, GROUPS, logoutUrls, POOL, type AppClientDefinition } from '../pool/pool-definition';
 
 /** A demo user and what it shows. */
 export interface DemoUser {
@@ -137,7 +137,7 @@ export async function provisionLocalPool(
   const { clientId: introspectionClientId } = await provisionClient(APP_CLIENTS.introspection);
   const { clientId: srpClientId } = await provisionClient(APP_CLIENTS.srp);
   if (options.callbackBaseUrls) {
-    await registerCallbackUrls(endpoint, { userPoolId, clientId }, callbackUrls(APP_CLIENTS.login, options.callbackBaseUrls));
+    await registerCallbackUrls(endpoint, { userPoolId, clientId }, callbackUrls(APP_CLIENTS.login, options.callbackBaseUrls), logoutUrls(APP_CLIENTS.login, options.callbackBaseUrls));
   }
 
   for (const group of Object.keys(GROUPS)) {
@@ -203,26 +203,30 @@ export function clientSettings(
 }
 
 /**
- * Adds `urls` to the login client's callback URLs, its OAuth settings as the definition has them, so Swagger UI's
- * `oauth2-redirect.html` can receive the code from the hosted UI (`callbackUrls` makes them from the API's base URLs).
- * Keeps the URLs already registered.
+ * Adds `urls` to the login client's callback URLs, and `signOutUrls` to its sign-out URLs, its OAuth settings as the
+ * definition has them, so Swagger UI's `oauth2-redirect.html` can receive the code from the hosted UI and its Logout
+ * come back from the hosted UI's `/logout` (`callbackUrls`, `logoutUrls` make them from the API's base URLs). Keeps
+ * the URLs already registered.
  */
 export async function registerCallbackUrls(
   endpoint: string,
   pool: Pick<LocalPool, 'userPoolId' | 'clientId'>,
   urls: string[],
+  signOutUrls: string[] = [],
 ): Promise<void> {
   const cognito = localAdminClient(endpoint);
   const described = await cognito.send(
     new DescribeUserPoolClientCommand({ UserPoolId: pool.userPoolId, ClientId: pool.clientId }),
   );
   const registered = described.UserPoolClient?.CallbackURLs ?? [];
+  const registeredLogout = described.UserPoolClient?.LogoutURLs ?? [];
   await cognito.send(
     new UpdateUserPoolClientCommand({
       UserPoolId: pool.userPoolId,
       ClientId: pool.clientId,
       ...clientSettings(APP_CLIENTS.login),
       CallbackURLs: [...new Set([...registered, ...urls])],
+      LogoutURLs: [...new Set([...registeredLogout, ...signOutUrls])],
     }),
   );
 }

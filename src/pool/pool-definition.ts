@@ -99,6 +99,8 @@ export interface AppClientDefinition {
     scopes: readonly string[];
     /** Paths, on each base URL of the API, that the authorization code may come back to. */
     callbackPaths: readonly string[];
+    /** Paths, on each base URL of the API, the hosted UI's `/logout` may send the browser back to (sign-out URLs). */
+    logoutPaths: readonly string[];
   };
   /** Refresh tokens can be revoked (logout revokes them). */
   enableTokenRevocation: boolean;
@@ -127,6 +129,8 @@ export const APP_CLIENTS: Readonly<{ login: AppClientDefinition; introspection: 
       flows: ['code'],
       scopes: ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin'],
       callbackPaths: ['/docs/oauth2-redirect.html'],
+      // Swagger UI's Logout ends the hosted UI's session too, and comes back to the page it left.
+      logoutPaths: ['/docs/'],
     },
     enableTokenRevocation: true,
     preventUserExistenceErrors: true,
@@ -140,7 +144,7 @@ export const APP_CLIENTS: Readonly<{ login: AppClientDefinition; introspection: 
     name: 'introspection',
     generateSecret: true,
     authFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
-    oauth: { flows: ['client_credentials'], scopes: [SCOPES.authIntrospect], callbackPaths: [] },
+    oauth: { flows: ['client_credentials'], scopes: [SCOPES.authIntrospect], callbackPaths: [], logoutPaths: [] },
     enableTokenRevocation: true,
     preventUserExistenceErrors: true,
     tokenValidity: { accessTokenMinutes: 60, idTokenMinutes: 60, refreshTokenDays: 1 },
@@ -162,6 +166,13 @@ export const APP_CLIENTS: Readonly<{ login: AppClientDefinition; introspection: 
 
 /** The URLs an app client's authorization code may come back to, on each of the API's base URLs. */
 export function callbackUrls(client: AppClientDefinition, baseUrls: readonly string[]): string[] {
-  const paths = client.oauth?.callbackPaths ?? [];
-  return baseUrls.flatMap((base) => paths.map((path) => `${base.replace(/\/+$/, '')}${path}`));
+  return onEach(baseUrls, client.oauth?.callbackPaths ?? []);
 }
+
+/** The sign-out URLs of an app client (the hosted UI's `/logout?logout_uri=`), on each of the API's base URLs. */
+export function logoutUrls(client: AppClientDefinition, baseUrls: readonly string[]): string[] {
+  return onEach(baseUrls, client.oauth?.logoutPaths ?? []);
+}
+
+const onEach = (baseUrls: readonly string[], paths: readonly string[]) =>
+  baseUrls.flatMap((base) => paths.map((path) => `${base.replace(/\/+$/, '')}${path}`));

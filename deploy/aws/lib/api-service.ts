@@ -23,7 +23,13 @@ export const SERVICE_PORT = 3000;
  * The IAM-authorized Cognito calls the service makes (README, "Pointing it at a real Cognito pool"): every other call
  * it makes is authorized by the client or the user's token.
  */
-export const SERVICE_COGNITO_ACTIONS = ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut', 'cognito-idp:AdminDisableUser'];
+export const SERVICE_COGNITO_ACTIONS = [
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:AdminDisableUser',
+  // COGNITO_SIGN_IN_FLOW=auto reads the login client's flows at start-up.
+  'cognito-idp:DescribeUserPoolClient',
+];
 
 /** Options of the service. */
 export interface ApiServiceProps {

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import {
   APP_CLIENTS,
   callbackUrls,
+  logoutUrls,
   GROUPS,
   POOL,
   RESOURCE_SERVERS,
@@ -93,6 +94,7 @@ function appClient(pool: cognito.UserPool, id: string, definition: AppClientDefi
       },
       scopes: oauth.scopes.map((scope) => cognito.OAuthScope.custom(scope)),
       callbackUrls: oauth.flows.includes('code') ? callbackUrls(definition, [publicUrl]) : undefined,
+      logoutUrls: oauth.flows.includes('code') ? logoutUrls(definition, [publicUrl]) : undefined,
     },
   });
   // The construct adds ALLOW_REFRESH_TOKEN_AUTH to any flow it is given and leaves Cognito's defaults (SRP, custom auth)

@@ -4,7 +4,9 @@
 // Logout button ends there, through `logoutWithPersistOption`): it first calls POST /auth/logout with the scheme's
 // access token, and the refresh token where Swagger UI holds one, and forgets the token only when the server has
 // ended the session (204) or already refuses the token (401). Any other answer keeps the scheme authorized and shows
-// the error in the dialog, so the person can retry; nothing stays alive without the person knowing.
+// the error in the dialog, so the person can retry; nothing stays alive without the person knowing. For a scheme
+// signed in on the hosted UI (the code flow), the browser then goes to the hosted UI's /logout, which ends its
+// session cookie too and comes back to this page.
 //
 // swagger-ui-express builds Swagger UI in `window.onload` from a fixed plugin list. This script, loaded through its
 // `customJs` option after swagger-ui-init.js and so before `load`, adds the plugin to that list by wrapping the
@@ -19,6 +21,21 @@
     if (typeof auth.value === 'string') return { access: auth.value };
     const token = auth.token || {};
     return token.access_token ? { access: token.access_token, refresh: token.refresh_token } : undefined;
+  }
+
+  /**
+   * The hosted UI's own logout, for a scheme signed in there (the code flow): its session cookie would sign the person
+   * straight back in on the next Authorize. `<domain>/logout?client_id=…&logout_uri=<this page>`, the domain that of
+   * the scheme's authorization URL; undefined for any other scheme.
+   */
+  function hostedUiLogout(auth) {
+    const schema = (auth && auth.schema) || {};
+    const codeFlow = schema.flow === 'authorizationCode' || schema.flow === 'accessCode';
+    if (!codeFlow || !schema.authorizationUrl || !auth.clientId) return undefined;
+    const url = new URL(schema.authorizationUrl, window.location.href);
+    url.pathname = url.pathname.replace(/\/oauth2\/authorize$/, '/logout');
+    url.search = new URLSearchParams({ client_id: auth.clientId, logout_uri: `${window.location.origin}${window.location.pathname}` }).toString();
+    return url.href;
   }
 
   /** POST /auth/logout on the server Swagger UI calls for Try it out. */
@@ -62,10 +79,14 @@
               const schemes = [].concat(names || []);
               const authorized = system.authSelectors.authorized();
               for (const name of schemes) {
-                void endSession(system, tokensOf(authorized.get(name))).then((outcome) => {
+                const auth = authorized.get(name);
+                const signOut = hostedUiLogout(auth && auth.toJS ? auth.toJS() : auth);
+                void endSession(system, tokensOf(auth)).then((outcome) => {
                   if (outcome.forget) {
                     forget([name]);
                     system.authActions.persistAuthorizationIfNeeded();
+                    // Then the hosted UI's session, which comes back to this page.
+                    if (signOut) window.location.assign(signOut);
                   }
                   if (outcome.message) {
                     system.errActions.newAuthErr({ authId: name, source: 'auth', level: outcome.level, message: outcome.message });
