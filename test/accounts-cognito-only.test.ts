@@ -15,7 +15,8 @@ const cognitoError = (type: string, message: string, status = 400): CannedAnswer
 /** An instance whose Cognito calls named in `answers` get the fake's answers; the rest reach cognito-local. */
 async function instanceWith(answers: Parameters<typeof fakeCognito>[0]) {
   const fake = fakeCognito(answers);
-  const api = await fleet.instance({ cognitoSdk: fake.client });
+  // The password flow as set: auto would ask DescribeUserPoolClient first, which this recording does not expect.
+  const api = await fleet.instance({ cognitoSdk: fake.client, env: { COGNITO_SIGN_IN_FLOW: 'password' } });
   return { ...api, calls: fake.calls };
 }
 

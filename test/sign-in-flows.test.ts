@@ -8,6 +8,7 @@ import { AdminDisableUserCommand, CreateUserPoolClientCommand, DescribeUserPoolC
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from 'amazon-cognito-identity-js';
 import request from 'supertest';
 import { SIGN_IN_CODES_FILE, type SignInCode } from '../src/dev/auth-flows';
+import { totp } from '../src/dev/totp';
 import { localAdminClient } from '../src/dev/provision';
 import { capturingLogger } from './support/lambdas';
 import { stack, TestFleet, users, type TestApp } from './support/stack';
@@ -114,6 +115,23 @@ describe('COGNITO_SIGN_IN_FLOW on a client without USER_PASSWORD_AUTH', () => {
     const done = await challenge(api, { challenge: 'NEW_PASSWORD_REQUIRED', username: started.body.username, session: started.body.session, new_password: 'New-pass-123!' });
     expect(done.status).toBe(200);
     expect((await me(api, done.body.access_token)).body.username).toBe(user.username);
+  });
+
+  it('goes on into SOFTWARE_TOKEN_MFA after SRP and after choice-based sign-in, as the password flow does', async () => {
+    const srpApi = await srpInstance({ COGNITO_SIGN_IN_FLOW: 'srp' });
+    const choiceApi = await srpInstance({ COGNITO_SIGN_IN_FLOW: 'choice' });
+    const user = await createUser();
+    const first = await login(srpApi, { ...user });
+    const bearer = `Bearer ${first.body.access_token}`;
+    const setup = await request(srpApi.app).post('/auth/mfa/setup').set('Authorization', bearer).send({});
+    await request(srpApi.app).post('/auth/mfa/verify').set('Authorization', bearer).send({ code: totp(setup.body.secret_code) }).expect(204);
+    for (const api of [srpApi, choiceApi]) {
+      const started = await login(api, { ...user });
+      expect(started.body).toEqual({ challenge: 'SOFTWARE_TOKEN_MFA', session: expect.any(String), username: user.username });
+      const done = await challenge(api, { challenge: 'SOFTWARE_TOKEN_MFA', username: user.username, session: started.body.session, code: totp(setup.body.secret_code) });
+      expect(done.status).toBe(200);
+      expect((await me(api, done.body.access_token)).body.username).toBe(user.username);
+    }
   });
 
   it('sends SECRET_HASH at every SRP step for a client with a secret, and is refused without the right one', async () => {
