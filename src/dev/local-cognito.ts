@@ -1,10 +1,9 @@
 // Starts cognito-local as a child process on a free loopback port, with its data under a folder of ours, behind the
-// sign-in flows it lacks (auth-flows.ts), which answer on the endpoint clients call.
+// sign-in flows it lacks (auth-flows.ts, a child process too), which answer on the endpoint clients call.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { startAuthFlows, type AuthFlows } from './auth-flows';
 
 /** A running cognito-local. */
 export interface LocalCognito {
@@ -31,10 +30,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number, name = 'cognito-local'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`cognito-local exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
     try {
       const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(500) });
       if (response.ok) return;
@@ -43,7 +42,7 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: num
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`cognito-local did not answer on ${endpoint} within ${timeoutMs} ms`);
+  throw new Error(`${name} did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
 /**
@@ -84,12 +83,24 @@ export async function startLocalCognito(options: {
     stdio: options.quiet === false ? 'inherit' : 'ignore',
   });
   const dbDir = path.join(configDir, 'db');
-  let flows: AuthFlows;
+  // Run as this file runs: TypeScript through tsx (npm run dev, the tests, the bench), or built JavaScript.
+  const flowsMain = path.join(__dirname, `auth-flows-main${path.extname(__filename)}`);
+  const loader = flowsMain.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const flows = spawn(process.execPath, [...loader, flowsMain, inner, dbDir, String(port), host], {
+    stdio: ['ignore', 'ignore', options.quiet === false ? 'inherit' : 'ignore'],
+  });
+  const stopChild = (proc: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
   try {
     await waitUntilUp(inner, child, 15_000);
-    flows = await startAuthFlows({ upstream: inner, dbDir, port, host });
+    await waitUntilUp(endpoint, flows, 15_000, 'the local sign-in flows');
   } catch (err) {
     child.kill('SIGKILL');
+    flows.kill('SIGKILL');
     throw err;
   }
   return {
@@ -97,12 +108,7 @@ export async function startLocalCognito(options: {
     process: child,
     dbDir,
     stop: async () => {
-      await flows.close();
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      await Promise.all([stopChild(flows), stopChild(child)]);
     },
   };
 }
