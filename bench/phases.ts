@@ -38,6 +38,7 @@ export type PhaseName =
   | 'revoke'
   | 'baselineWarm'
   | 'baselineVerify'
+  | 'baselineIntrospect'
   | 'peerBare'
   | 'peerStack'
   | 'floor'
@@ -149,6 +150,14 @@ export function definePhases(servers: PhaseServers, inputs: PhaseInputs): Phases
     ...(baseline && {
       baselineWarm: { label: `baseline ${baseline.ref}: service /auth/me, warm token`, server: baseline.server, path: '/auth/me', token: warm },
       baselineVerify: { label: `baseline ${baseline.ref}: service /auth/verify (forward auth), warm token`, server: baseline.server, path: '/auth/verify', token: warm },
+      baselineIntrospect: {
+        label: `baseline ${baseline.ref}: service /auth/introspect (RFC 7662), warm token, HTTP Basic caller`,
+        server: baseline.server,
+        path: '/auth/introspect',
+        form: { token: inputs.warm },
+        headers: { authorization: inputs.introspectionCaller },
+        after: () => assertIntrospectsActive(baseline.server.url, inputs.introspectionCaller, inputs.warm),
+      },
     }),
     peerBare: {
       label: 'peer "bare" /auth/me (aws-jwt-verify + HMGET each request; no log, no security headers)',
@@ -201,7 +210,7 @@ const ROUND: PhaseName[][] = [
   ['warm', 'loggedOut', 'metricsOn', 'control', 'baselineWarm'],
   ['fresh'],
   ['doorFresh', 'floorCheck'],
-  ['introspect', 'verify', 'baselineVerify'],
+  ['introspect', 'verify', 'baselineVerify', 'baselineIntrospect'],
   ['revoke'],
   ['peerBare'],
   ['peerStack'],

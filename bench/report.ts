@@ -219,6 +219,7 @@ export function renderReport(run: BenchRun): string {
           '|---|---:|',
           `| warm /auth/me: baseline ÷ this tree | ${range(ratio(rows, 'baselineWarm', 'warm'))} |`,
           `| /auth/verify: baseline ÷ this tree | ${range(ratio(rows, 'baselineVerify', 'verify'))} |`,
+          `| /auth/introspect: baseline ÷ this tree | ${range(ratio(rows, 'baselineIntrospect', 'introspect'))} |`,
           `| two identical processes: control ÷ service, warm /auth/me | ${range(ratio(rows, 'control', 'warm'))} |`,
           '',
         ];

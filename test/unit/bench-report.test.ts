@@ -85,11 +85,17 @@ describe('bench report', () => {
   });
 
   it('gives the baseline its peer ratios and its before-and-after table when it ran', () => {
-    const rows: [PhaseName, Row][] = [...ROWS, ['baselineWarm', row('baseline warm', 400, 100)], ['baselineVerify', row('baseline verify', 100, 200)]];
+    const rows: [PhaseName, Row][] = [
+      ...ROWS,
+      ['baselineWarm', row('baseline warm', 400, 100)],
+      ['baselineVerify', row('baseline verify', 100, 200)],
+      ['baselineIntrospect', row('baseline introspect', 210, 125)],
+    ];
     const report = renderReport(benchRun(rows, 'bef5453'));
     expect(report).toContain('| baseline bef5453: ≥ 1.3× cheaper than the bare peer (CPU: peer ÷ baseline warm) | 2.00 (1.00–3.00) | yes |');
     expect(report).toContain('| warm /auth/me: baseline ÷ this tree | 1.50 (1.00–2.00) |');
     expect(report).toContain('| /auth/verify: baseline ÷ this tree | 1.50 (1.00–2.00) |');
+    expect(report).toContain('| /auth/introspect: baseline ÷ this tree | 1.50 (1.00–2.00) |');
   });
 
   it('holds the warm door to at most 3× the floor, round by round', () => {
