@@ -13,6 +13,7 @@ const shared = {
     '^.+/oauth4webapi/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, checkJs: false }, diagnostics: false }],
   },
   transformIgnorePatterns: ['/node_modules/(?!oauth4webapi/)'],
+  setupFiles: ['<rootDir>/test/support/jsbn-in-jest.ts'],
 };
 
 module.exports = {
