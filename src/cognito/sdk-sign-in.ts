@@ -140,11 +140,11 @@ export class SdkCognitoSignIn implements CognitoSignIn {
         ChallengeName: 'PASSWORD_VERIFIER',
         ClientId: this.cognito.clientId,
         Session: output.Session,
-        ChallengeResponses: { ...answer, ...this.secretHashParam(answer.USERNAME as string) },
+        ChallengeResponses: { ...answer, ...this.secretHashParam(answer.USERNAME) },
       }),
       errors,
     );
-    return toLoginResult(verified, answer.USERNAME as string);
+    return toLoginResult(verified, answer.USERNAME);
   }
 
   /** USER_AUTH with the username alone: the methods the user may sign in with, or the one challenge it starts. */

@@ -121,6 +121,14 @@ export interface VerifierChallenge {
   USER_ID_FOR_SRP?: string;
 }
 
+/** The ChallengeResponses that answer PASSWORD_VERIFIER; USERNAME is Cognito's own (USER_ID_FOR_SRP). */
+export interface VerifierAnswer {
+  USERNAME: string;
+  PASSWORD_CLAIM_SECRET_BLOCK: string;
+  TIMESTAMP: string;
+  PASSWORD_CLAIM_SIGNATURE: string;
+}
+
 /** One SRP sign-in: SRP_A for InitiateAuth, then the answer to PASSWORD_VERIFIER. */
 export class SrpSignIn {
   private readonly helper: AuthenticationHelper;
@@ -135,7 +143,7 @@ export class SrpSignIn {
   }
 
   /** The ChallengeResponses of PASSWORD_VERIFIER (without SECRET_HASH), signed with the key `password` derives. */
-  async answer(challenge: VerifierChallenge, password: string): Promise<Record<string, string>> {
+  async answer(challenge: VerifierChallenge, password: string): Promise<VerifierAnswer> {
     const { SALT: salt, SRP_B: srpB, SECRET_BLOCK: secretBlock, USER_ID_FOR_SRP: userId } = challenge;
     if (!salt || !srpB || !secretBlock || !userId) throw new ServerError('Cognito\'s PASSWORD_VERIFIER challenge lacks its parameters.');
     const key = await new Promise<Uint8Array>((resolve, reject) =>

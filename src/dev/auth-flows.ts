@@ -203,21 +203,23 @@ export async function startAuthFlows(options: { upstream: string; dbDir: string;
     const username = typeof answers.USERNAME === 'string' ? answers.USERNAME : '';
     checkSecretHash(client, username, answers.SECRET_HASH);
     const state = take(body.Session, client.ClientId);
+    // take() found it, so it is a session string; each answer uses it up, but a wrong code has three tries.
+    const session = String(body.Session);
     if (name === 'SELECT_CHALLENGE') {
-      pending.delete(body.Session as string);
+      pending.delete(session);
       return firstFactor(client, state.userId, answers.ANSWER, answers);
     }
     state.attempts += 1;
     if (name === 'EMAIL_OTP') {
       const right = state.code !== undefined && answers.EMAIL_OTP_CODE === state.code;
       if (!right) {
-        if (state.attempts >= 3) pending.delete(body.Session as string);
+        if (state.attempts >= 3) pending.delete(session);
         throw new CognitoFault('CodeMismatchException', 'Invalid code or auth state for the user.');
       }
-      pending.delete(body.Session as string);
+      pending.delete(session);
       return signIn(client, state.user);
     }
-    pending.delete(body.Session as string);
+    pending.delete(session);
     const srpA = state.srpA ?? answers.SRP_A;
     const matches =
       state.srp !== undefined &&
